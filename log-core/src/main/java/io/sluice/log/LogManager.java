@@ -1,0 +1,530 @@
+package io.sluice.log;
+
+import io.sluice.log.internals.FileIO;
+import io.sluice.log.internals.PartitionMetadata;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.kafka.common.Uuid;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The log of one data directory: its topics and their partitions, the flusher and maintenance threads,
+ * and start-up recovery.
+ *
+ * <pre>
+ * dataDir/
+ *   .lock                                held while open (one process per data directory)
+ *   .clean-shutdown                      present only after a clean close; skips the recovery scan
+ *   recovery-point-offset-checkpoint     see {@link RecoveryCheckpoint}
+ *   topics.meta/&lt;topic&gt;.topic           id, partition count, config overrides (see {@link TopicStore})
+ *   &lt;topic&gt;-&lt;partition&gt;/                 partition.metadata, segments, producer-state snapshots
+ * </pre>
+ *
+ * Thread-safe. Topic administration (create, delete, add partitions, alter config) is serialised.
+ */
+public final class LogManager implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LogManager.class);
+    static final String CLEAN_SHUTDOWN = ".clean-shutdown";
+    private static final Pattern LEGAL_TOPIC = Pattern.compile("[a-zA-Z0-9._-]+");
+    private static final int MAX_TOPIC_LENGTH = 249;
+
+    private final LogManagerConfig config;
+    private final FileIO io;
+    private final Path dataDir;
+    private final LogContext ctx;
+    private final TopicStore store;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final LogCleaner cleaner = new LogCleaner();
+    private final Map<String, TopicDescription> topics = new ConcurrentHashMap<>();
+    private final Map<String, List<PartitionLog>> partitions = new ConcurrentHashMap<>();
+    private final Object adminLock = new Object();
+    private volatile boolean closed;
+
+    private LogManager(LogManagerConfig config) throws IOException {
+        this.config = config;
+        this.io = config.fileIO();
+        this.dataDir = config.dataDir();
+        io.createDirectories(dataDir);
+        this.lockChannel = FileChannel.open(dataDir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock l;
+        try {
+            l = lockChannel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            l = null;
+        }
+        if (l == null) {
+            lockChannel.close();
+            throw new IOException("data directory " + dataDir + " is in use by another log (" + dataDir.resolve(".lock") + ")");
+        }
+        this.lock = l;
+        this.ctx = new LogContext(io, config.time(), executor("sluice-log-flusher", config.flusherThreads()),
+                executor("sluice-log-maintenance", 1));
+        this.store = new TopicStore(io, dataDir);
+    }
+
+    /** Opens (creating if needed) the log in {@code config.dataDir()}, recovering it after an unclean stop. */
+    public static LogManager open(LogManagerConfig config) {
+        LogManager m = null;
+        try {
+            m = new LogManager(config);
+            m.load();
+            m.scheduleMaintenance();
+            return m;
+        } catch (IOException e) {
+            if (m != null) {
+                m.abort();
+            }
+            throw new UncheckedIOException("opening the log in " + config.dataDir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void load() throws IOException {
+        Path marker = dataDir.resolve(CLEAN_SHUTDOWN);
+        boolean clean = Files.exists(marker);
+        Map<RecoveryCheckpoint.Key, Long> points = RecoveryCheckpoint.read(dataDir);
+        LOG.info("Opening log in {} ({} shutdown)", dataDir, clean ? "clean" : "unclean: recovering from the checkpoint");
+        deleteLeftoverDirectories();
+        for (TopicDescription t : store.readAll()) {
+            List<PartitionLog> logs = new ArrayList<>();
+            for (int p = 0; p < t.partitions(); p++) {
+                Path dir = partitionDir(t.name(), p);
+                long point = points.getOrDefault(new RecoveryCheckpoint.Key(t.name(), p, t.topicId().toString()), 0L);
+                PartitionMetadata created = Files.isDirectory(dir) ? null : new PartitionMetadata(t.topicId(), 0, 0);
+                if (created != null) {
+                    io.createDirectories(dir);
+                    io.fsyncDirectory(dataDir);
+                }
+                logs.add(PartitionLog.open(t.name(), p, dir, ctx, effective(t.config()), created, clean, point));
+            }
+            topics.put(t.name(), t);
+            partitions.put(t.name(), Collections.unmodifiableList(logs));
+        }
+        if (clean) {
+            io.deleteIfExists(marker);
+            io.fsyncDirectory(dataDir);
+        }
+        writeRecoveryCheckpoint();
+    }
+
+    /** Partition directories of deleted topics, and of creations that crashed before their commit point. */
+    private void deleteLeftoverDirectories() throws IOException {
+        Map<String, Integer> known = new HashMap<>();
+        for (TopicDescription t : store.readAll()) {
+            known.put(t.name(), t.partitions());
+        }
+        try (Stream<Path> dirs = Files.list(dataDir)) {
+            for (Path d : dirs.filter(Files::isDirectory).toList()) {
+                String n = d.getFileName().toString();
+                if (n.equals(TopicStore.DIR)) {
+                    continue;
+                }
+                int dash = n.lastIndexOf('-');
+                boolean deleted = n.endsWith("-delete");
+                boolean orphan = false;
+                if (!deleted && dash > 0) {
+                    String topic = n.substring(0, dash);
+                    try {
+                        int p = Integer.parseInt(n.substring(dash + 1));
+                        orphan = !known.containsKey(topic) || p >= known.get(topic);
+                    } catch (NumberFormatException e) {
+                        orphan = false;
+                    }
+                }
+                if (deleted || orphan) {
+                    LOG.info("Removing {} ({})", d, deleted ? "deleted topic" : "partition with no committed topic");
+                    deleteRecursively(d);
+                }
+            }
+        }
+    }
+
+    private void scheduleMaintenance() {
+        long every = config.retentionCheckIntervalMs();
+        ctx.maintenanceExecutor().scheduleWithFixedDelay(this::maintainQuietly, every, every, TimeUnit.MILLISECONDS);
+        long cp = config.recoveryCheckpointIntervalMs();
+        ctx.maintenanceExecutor().scheduleWithFixedDelay(() -> {
+            try {
+                writeRecoveryCheckpoint();
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("Writing the recovery checkpoint failed: {}", e.toString());
+            }
+        }, cp, cp, TimeUnit.MILLISECONDS);
+    }
+
+    // ---------------------------------------------------------------- topics
+
+    /** Creates a topic with {@code partitions} partitions and these config overrides. */
+    public TopicDescription createTopic(String name, int partitions, Map<String, String> overrides) {
+        validateTopicName(name);
+        if (partitions < 1) {
+            throw new InvalidTopicException(name, "partition count must be at least 1, was " + partitions);
+        }
+        TopicConfig cfg;
+        try {
+            cfg = TopicConfig.of(overrides);
+        } catch (InvalidConfigException e) {
+            throw new InvalidConfigException(name, e.getMessage());
+        }
+        synchronized (adminLock) {
+            ensureOpen();
+            if (topics.containsKey(name)) {
+                throw new TopicExistsException(name);
+            }
+            TopicDescription t = new TopicDescription(name, Uuid.randomUuid(), partitions, cfg);
+            try {
+                List<PartitionLog> logs = openNewPartitions(t, 0, partitions);
+                store.write(t); // commit point
+                topics.put(name, t);
+                this.partitions.put(name, Collections.unmodifiableList(logs));
+                LOG.info("Created topic {} ({} partitions, id {}, config {})", name, partitions, t.topicId(), cfg.overrides());
+                return t;
+            } catch (IOException e) {
+                throw new LogStorageException(name, -1, "creating topic failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private List<PartitionLog> openNewPartitions(TopicDescription t, int from, int to) throws IOException {
+        List<PartitionLog> logs = new ArrayList<>();
+        for (int p = from; p < to; p++) {
+            Path dir = partitionDir(t.name(), p);
+            if (Files.exists(dir)) {
+                deleteRecursively(dir); // leftover of a crashed creation
+            }
+            io.createDirectories(dir);
+            logs.add(PartitionLog.open(t.name(), p, dir, ctx, effective(t.config()),
+                    new PartitionMetadata(t.topicId(), 0, 0), true, 0));
+        }
+        io.fsyncDirectory(dataDir);
+        return logs;
+    }
+
+    /** Deletes a topic: it disappears at once; its files are removed in the background. */
+    public void deleteTopic(String name) {
+        synchronized (adminLock) {
+            ensureOpen();
+            TopicDescription t = topics.get(name);
+            if (t == null) {
+                throw new UnknownTopicOrPartitionException(name, -1);
+            }
+            try {
+                store.delete(name); // commit point
+                topics.remove(name);
+                List<PartitionLog> logs = partitions.remove(name);
+                List<Path> doomed = new ArrayList<>();
+                for (PartitionLog log : logs) {
+                    log.closeForDelete();
+                    Path renamed = dataDir.resolve(log.dir().getFileName() + "." + t.topicId() + "-delete");
+                    io.move(log.dir(), renamed);
+                    doomed.add(renamed);
+                }
+                io.fsyncDirectory(dataDir);
+                long delay = t.config().fileDeleteDelayMs();
+                ctx.maintenanceExecutor().schedule(() -> doomed.forEach(this::deleteQuietly), delay, TimeUnit.MILLISECONDS);
+                LOG.info("Deleted topic {} (id {})", name, t.topicId());
+            } catch (IOException e) {
+                throw new LogStorageException(name, -1, "deleting topic failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Raises a topic's partition count (Kafka never lowers one). */
+    public TopicDescription createPartitions(String name, int newCount) {
+        synchronized (adminLock) {
+            ensureOpen();
+            TopicDescription t = describe(name);
+            if (newCount <= t.partitions()) {
+                throw new InvalidTopicException(name, "topic " + name + " has " + t.partitions()
+                        + " partitions; the new count must be larger, was " + newCount);
+            }
+            try {
+                List<PartitionLog> logs = new ArrayList<>(partitions.get(name));
+                logs.addAll(openNewPartitions(t, t.partitions(), newCount));
+                TopicDescription updated = new TopicDescription(name, t.topicId(), newCount, t.config());
+                store.write(updated);
+                topics.put(name, updated);
+                partitions.put(name, Collections.unmodifiableList(logs));
+                return updated;
+            } catch (IOException e) {
+                throw new LogStorageException(name, -1, "adding partitions failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Applies config changes (a null value restores the default) and persists them. */
+    public TopicDescription alterTopicConfig(String name, Map<String, String> changes) {
+        synchronized (adminLock) {
+            ensureOpen();
+            TopicDescription t = describe(name);
+            TopicConfig cfg;
+            try {
+                cfg = t.config().with(changes);
+            } catch (InvalidConfigException e) {
+                throw new InvalidConfigException(name, e.getMessage());
+            }
+            TopicDescription updated = new TopicDescription(name, t.topicId(), t.partitions(), cfg);
+            try {
+                store.write(updated);
+            } catch (IOException e) {
+                throw new LogStorageException(name, -1, "altering config failed: " + e.getMessage(), e);
+            }
+            topics.put(name, updated);
+            for (PartitionLog log : partitions.get(name)) {
+                log.updateConfig(effective(cfg));
+            }
+            return updated;
+        }
+    }
+
+    public Optional<TopicDescription> topic(String name) {
+        return Optional.ofNullable(topics.get(name));
+    }
+
+    /** Topic name to description, sorted by name. */
+    public List<TopicDescription> topics() {
+        return topics.values().stream().sorted(Comparator.comparing(TopicDescription::name)).toList();
+    }
+
+    public PartitionLog partition(String topic, int partition) {
+        List<PartitionLog> logs = partitions.get(topic);
+        if (logs == null || partition < 0 || partition >= logs.size()) {
+            throw new UnknownTopicOrPartitionException(topic, partition);
+        }
+        return logs.get(partition);
+    }
+
+    public List<PartitionLog> partitions(String topic) {
+        List<PartitionLog> logs = partitions.get(topic);
+        if (logs == null) {
+            throw new UnknownTopicOrPartitionException(topic, -1);
+        }
+        return logs;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** The config a topic's partitions run with: the manager's defaults under the topic's overrides. */
+    private TopicConfig effective(TopicConfig topic) {
+        Map<String, String> merged = new HashMap<>(config.topicDefaults().overrides());
+        merged.putAll(topic.overrides());
+        return TopicConfig.of(merged);
+    }
+
+    private TopicDescription describe(String name) {
+        TopicDescription t = topics.get(name);
+        if (t == null) {
+            throw new UnknownTopicOrPartitionException(name, -1);
+        }
+        return t;
+    }
+
+    static void validateTopicName(String name) {
+        if (name == null || name.isEmpty() || name.equals(".") || name.equals("..")) {
+            throw new InvalidTopicException(name, "topic name may not be empty, '.' or '..'");
+        }
+        if (name.length() > MAX_TOPIC_LENGTH) {
+            throw new InvalidTopicException(name, "topic name is longer than " + MAX_TOPIC_LENGTH + " characters");
+        }
+        if (!LEGAL_TOPIC.matcher(name).matches()) {
+            throw new InvalidTopicException(name, "topic name '" + name
+                    + "' may contain only ASCII letters, digits, '.', '_' and '-'");
+        }
+    }
+
+    // ---------------------------------------------------------------- maintenance
+
+    /** Runs retention and compaction on every partition now; returns segments deleted plus records compacted. */
+    public long runMaintenance() {
+        long work = 0;
+        for (List<PartitionLog> logs : partitions.values()) {
+            for (PartitionLog log : logs) {
+                if (log.failed()) {
+                    continue;
+                }
+                try {
+                    work += LogRetention.enforce(log, ctx.time().milliseconds());
+                    work += cleaner.clean(log, false);
+                } catch (IOException e) {
+                    LOG.error("Maintenance of {} failed", log, e);
+                }
+            }
+        }
+        return work;
+    }
+
+    /** Compacts one partition now, whatever its dirty ratio; returns the number of records removed. */
+    public long compactNow(String topic, int partition) {
+        try {
+            return cleaner.clean(partition(topic, partition), true);
+        } catch (IOException e) {
+            throw new LogStorageException(topic, partition, "compaction failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void maintainQuietly() {
+        try {
+            runMaintenance();
+        } catch (RuntimeException e) {
+            LOG.error("Maintenance failed", e);
+        }
+    }
+
+    void writeRecoveryCheckpoint() throws IOException {
+        Map<RecoveryCheckpoint.Key, Long> points = new HashMap<>();
+        for (List<PartitionLog> logs : partitions.values()) {
+            for (PartitionLog log : logs) {
+                points.put(new RecoveryCheckpoint.Key(log.topic(), log.partition(), log.topicId().toString()),
+                        log.highWatermark());
+            }
+        }
+        RecoveryCheckpoint.write(io, dataDir, points);
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    /**
+     * Clean shutdown: stops the background threads, flushes and closes every partition, writes the
+     * recovery checkpoint and then the clean-shutdown marker (so the next start skips the scan).
+     */
+    @Override
+    public void close() {
+        synchronized (adminLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        shutdown(ctx.maintenanceExecutor());
+        boolean allClean = true;
+        for (List<PartitionLog> logs : partitions.values()) {
+            for (PartitionLog log : logs) {
+                try {
+                    log.close();
+                } catch (RuntimeException e) {
+                    allClean = false;
+                    LOG.error("Closing {} failed", log, e);
+                }
+                allClean &= !log.failed();
+            }
+        }
+        shutdown(ctx.flushExecutor());
+        try {
+            writeRecoveryCheckpoint();
+            if (allClean) {
+                io.openReadWrite(dataDir.resolve(CLEAN_SHUTDOWN), true).close();
+                io.fsyncDirectory(dataDir);
+            }
+        } catch (IOException e) {
+            LOG.error("Writing the clean-shutdown marker failed; the next start will recover", e);
+        } finally {
+            releaseLock();
+        }
+        LOG.info("Closed log in {}{}", dataDir, allClean ? " cleanly" : " (unclean: some partitions failed)");
+    }
+
+    /**
+     * Stops without flushing or marking a clean shutdown, as a crash would leave the directory (the page
+     * cache aside). For tests and for a failed start.
+     */
+    public void abort() {
+        closed = true;
+        ctx.maintenanceExecutor().shutdownNow();
+        ctx.flushExecutor().shutdownNow();
+        for (List<PartitionLog> logs : partitions.values()) {
+            for (PartitionLog log : logs) {
+                log.closeForDelete();
+            }
+        }
+        releaseLock();
+    }
+
+    private void releaseLock() {
+        try {
+            lock.release();
+            lockChannel.close();
+        } catch (IOException e) {
+            LOG.warn("Releasing {} failed: {}", dataDir.resolve(".lock"), e.toString());
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("log in " + dataDir + " is closed");
+        }
+    }
+
+    private static void shutdown(ScheduledExecutorService ex) {
+        ex.shutdown();
+        try {
+            if (!ex.awaitTermination(30, TimeUnit.SECONDS)) {
+                ex.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            ex.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private Path partitionDir(String topic, int partition) {
+        return dataDir.resolve(topic + "-" + partition);
+    }
+
+    private void deleteQuietly(Path dir) {
+        try {
+            deleteRecursively(dir);
+        } catch (IOException e) {
+            LOG.warn("Could not delete {}: {}", dir, e.toString());
+        }
+    }
+
+    private void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                io.deleteIfExists(p);
+            }
+        }
+        io.fsyncDirectory(dir.getParent());
+    }
+
+    private static ScheduledExecutorService executor(String name, int threads) {
+        AtomicInteger n = new AtomicInteger();
+        ThreadFactory tf = r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+        ScheduledThreadPoolExecutor ex = (ScheduledThreadPoolExecutor) Executors.newScheduledThreadPool(threads, tf);
+        ex.setRemoveOnCancelPolicy(true);
+        ex.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        return ex;
+    }
+}

@@ -1,0 +1,89 @@
+package io.sluice.log.internals;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+
+/**
+ * The file behind a sparse index: fixed-size entries appended at the end. The index itself lives in
+ * memory (see {@link OffsetIndex}, {@link TimeIndex}); this class only persists it, so that it can be
+ * written through {@link FileIO} like every other file of the log.
+ *
+ * <p>Not thread-safe: owned by the segment's single writer.
+ */
+final class IndexFile implements AutoCloseable {
+    private final FileIO io;
+    private final int entrySize;
+    private Path path;
+    private FileChannel channel;
+    private long size;
+    private boolean dirty;
+
+    IndexFile(FileIO io, Path path, int entrySize) throws IOException {
+        this.io = io;
+        this.path = path;
+        this.entrySize = entrySize;
+        this.channel = io.openReadWrite(path, true);
+        this.size = channel.size();
+    }
+
+    Path path() {
+        return path;
+    }
+
+    /** Every byte of the file; the caller validates it. */
+    ByteBuffer readAll() throws IOException {
+        if (size > Integer.MAX_VALUE) {
+            throw new IOException("index file too large: " + path + " (" + size + " bytes)");
+        }
+        ByteBuffer buf = ByteBuffer.allocate((int) size);
+        long pos = 0;
+        while (buf.hasRemaining()) {
+            int n = channel.read(buf, pos);
+            if (n < 0) {
+                break;
+            }
+            pos += n;
+        }
+        return buf.flip();
+    }
+
+    void append(ByteBuffer entry) throws IOException {
+        assert entry.remaining() == entrySize;
+        long pos = size;
+        while (entry.hasRemaining()) {
+            pos += channel.write(entry, pos);
+        }
+        size = pos;
+        dirty = true;
+    }
+
+    void truncateTo(long bytes) throws IOException {
+        channel.truncate(bytes);
+        size = bytes;
+        dirty = true;
+    }
+
+    void flush() throws IOException {
+        if (dirty) {
+            channel.force(true);
+            dirty = false;
+        }
+    }
+
+    void renameTo(Path target) throws IOException {
+        io.move(path, target);
+        path = target;
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+
+    void closeAndDelete() throws IOException {
+        channel.close();
+        io.deleteIfExists(path);
+    }
+}
