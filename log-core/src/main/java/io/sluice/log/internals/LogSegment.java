@@ -145,7 +145,7 @@ public final class LogSegment implements AutoCloseable {
                 maxTimestamp = batch.maxTimestamp();
                 offsetOfMaxTimestamp = batch.lastOffset();
             }
-            if (bytesSinceLastIndexEntry > indexIntervalBytes) {
+            if (bytesSinceLastIndexEntry > indexIntervalBytes && !indexesFull()) {
                 offsetIndex.append(batch.baseOffset(), batchPosition);
                 timeIndex.maybeAppend(maxTimestamp, batch.lastOffset());
                 bytesSinceLastIndexEntry = 0;
@@ -269,8 +269,10 @@ public final class LogSegment implements AutoCloseable {
             LOG.warn("Truncating {} at position {}: dropping {} bytes of torn or corrupt data after offset {}",
                     logPath, valid, truncated, nextOffset - 1);
             records.truncateTo(valid);
-            channel.force(true);
         }
+        // What a crashed process wrote may still be only in the page cache: make all that was kept durable.
+        channel.force(true);
+        logDirty = false;
         return truncated;
     }
 

@@ -68,8 +68,9 @@ final class TimeIndex implements AutoCloseable {
         return true;
     }
 
+    /** Full for regular entries: the last slot is kept for the closing entry written by a seal. */
     boolean isFull() {
-        return size >= maxEntries;
+        return size >= maxEntries - 1;
     }
 
     /** The largest timestamp indexed so far, or {@link Long#MIN_VALUE} when empty. */
