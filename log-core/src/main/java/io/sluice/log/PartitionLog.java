@@ -566,6 +566,11 @@ public final class PartitionLog implements AutoCloseable {
                     LOG.warn("{}-{}: could not delete {}: {}", topic, partition, s.logPath(), e.toString());
                 }
             }
+            try {
+                ctx.io().fsyncDirectory(dir);
+            } catch (IOException e) {
+                LOG.debug("{}-{}: fsync of {} after deletion failed: {}", topic, partition, dir, e.toString());
+            }
         };
         long delay = config.fileDeleteDelayMs();
         try {
