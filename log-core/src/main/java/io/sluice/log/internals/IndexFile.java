@@ -10,6 +10,10 @@ import java.nio.file.Path;
  * memory (see {@link OffsetIndex}, {@link TimeIndex}); this class only persists it, so that it can be
  * written through {@link FileIO} like every other file of the log.
  *
+ * <p>Appended entries are buffered and written at {@link #flush} (when the segment is sealed or closed),
+ * not one system call per entry on the append path: an index is derived data that recovery rebuilds
+ * whenever it is missing or inconsistent.
+ *
  * <p>Not thread-safe: owned by the segment's single writer.
  */
 final class IndexFile implements AutoCloseable {
@@ -17,7 +21,9 @@ final class IndexFile implements AutoCloseable {
     private final int entrySize;
     private Path path;
     private FileChannel channel;
+    /** Bytes on file; pending entries follow them. */
     private long size;
+    private ByteBuffer pending = ByteBuffer.allocate(256);
     private boolean dirty;
 
     IndexFile(FileIO io, Path path, int entrySize) throws IOException {
@@ -49,23 +55,35 @@ final class IndexFile implements AutoCloseable {
         return buf.flip();
     }
 
-    void append(ByteBuffer entry) throws IOException {
+    void append(ByteBuffer entry) {
         assert entry.remaining() == entrySize;
-        long pos = size;
-        while (entry.hasRemaining()) {
-            pos += channel.write(entry, pos);
+        if (pending.remaining() < entrySize) {
+            ByteBuffer grown = ByteBuffer.allocate(pending.capacity() * 2);
+            grown.put(pending.flip());
+            pending = grown;
         }
-        size = pos;
+        pending.put(entry);
         dirty = true;
     }
 
     void truncateTo(long bytes) throws IOException {
+        pending.clear();
         channel.truncate(bytes);
         size = bytes;
         dirty = true;
     }
 
+    /** Writes the buffered entries and fsyncs the file. */
     void flush() throws IOException {
+        if (pending.position() > 0) {
+            ByteBuffer out = pending.flip();
+            long pos = size;
+            while (out.hasRemaining()) {
+                pos += channel.write(out, pos);
+            }
+            size = pos;
+            pending.clear();
+        }
         if (dirty) {
             channel.force(true);
             dirty = false;
@@ -77,6 +95,7 @@ final class IndexFile implements AutoCloseable {
         path = target;
     }
 
+    /** Closes the file; entries not yet flushed are dropped (the index is rebuilt from the data). */
     @Override
     public void close() throws IOException {
         channel.close();
