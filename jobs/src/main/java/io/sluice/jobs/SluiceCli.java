@@ -1,0 +1,150 @@
+package io.sluice.jobs;
+
+import ch.qos.logback.classic.Level;
+import io.sluice.log.LogException;
+import java.io.BufferedWriter;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code sluice} command line. Results go to standard output; errors are one line on standard error
+ * with a non-zero exit code (1 for a failed command, 2 for a usage error, as picocli counts them).
+ *
+ * <pre>
+ *   sluice log append --topic demo hello world
+ *   sluice log read --topic demo
+ * </pre>
+ *
+ * Tests run it in-process: {@code SluiceCli.commandLine(in, out, err).execute(args)}.
+ */
+@Command(name = "sluice",
+        mixinStandardHelpOptions = true,
+        versionProvider = SluiceCli.Version.class,
+        description = "Sluice: audited ingestion from a Kafka-protocol commit log into HDFS warehouse tables.",
+        subcommands = {LogCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Run 'sluice COMMAND --help' for the options of a command."})
+public final class SluiceCli implements Callable<Integer> {
+    private final InputStream in;
+    private boolean verbose;
+
+    @Spec
+    CommandSpec spec;
+
+    SluiceCli(InputStream in) {
+        this.in = in;
+    }
+
+    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
+            description = "Log what the storage engine does (INFO) and print stack traces of errors.")
+    void setVerbose(boolean verbose) {
+        this.verbose = verbose;
+        if (verbose) {
+            org.slf4j.Logger logger = LoggerFactory.getLogger("io.sluice");
+            if (logger instanceof ch.qos.logback.classic.Logger l) {
+                l.setLevel(Level.INFO);
+            }
+        }
+    }
+
+    /** Where {@code sluice log append} reads values from when none are given as arguments. */
+    InputStream in() {
+        return in;
+    }
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return CommandLine.ExitCode.USAGE;
+    }
+
+    public static void main(String[] args) {
+        // stdout is buffered (a read may print millions of lines) and, unlike System.out, reports write errors
+        // such as a closed pipe; stderr is flushed line by line.
+        PrintWriter out = new PrintWriter(new BufferedWriter(
+                new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8), 1 << 16));
+        PrintWriter err = new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
+        int code = commandLine(System.in, out, err).execute(args);
+        out.flush();
+        err.flush();
+        System.exit(code);
+    }
+
+    /** The command line wired to these streams, with Sluice's error handling. */
+    public static CommandLine commandLine(InputStream in, PrintWriter out, PrintWriter err) {
+        SluiceCli root = new SluiceCli(in);
+        CommandLine cl = new CommandLine(root);
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExecutionExceptionHandler((e, cmd, parseResult) -> {
+            cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + describe(e));
+            if (root.verbose) {
+                e.printStackTrace(cmd.getErr());
+            }
+            cmd.getErr().flush();
+            return CommandLine.ExitCode.SOFTWARE;
+        });
+        cl.setParameterExceptionHandler(SluiceCli::usageError);
+        return cl;
+    }
+
+    /** One line: what was wrong and where to look, instead of picocli's full usage text. */
+    private static int usageError(ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        String name = cmd.getCommandSpec().qualifiedName();
+        cmd.getErr().println(name + ": " + e.getMessage() + " (see '" + name + " --help')");
+        cmd.getErr().flush();
+        return CommandLine.ExitCode.USAGE;
+    }
+
+    /** The message a user needs; the exception type only when the message alone would not say enough. */
+    static String describe(Exception e) {
+        if (e instanceof CliException || e instanceof LogException) {
+            return e.getMessage();
+        }
+        if (e instanceof UncheckedIOException u) {
+            return u.getMessage();
+        }
+        if (e instanceof IOException) {
+            return "I/O error: " + e.getMessage();
+        }
+        return "internal error: " + e + " (run with --verbose for the stack trace)";
+    }
+
+    /** {@code sluice --version}: the build's version, from a resource Maven fills in. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"sluice " + version(),
+                "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")"};
+        }
+
+        static String version() {
+            Properties p = new Properties();
+            try (InputStream s = SluiceCli.class.getResourceAsStream("version.properties")) {
+                if (s != null) {
+                    p.load(s);
+                }
+            } catch (IOException e) {
+                return "unknown";
+            }
+            return p.getProperty("version", "unknown");
+        }
+    }
+}
