@@ -244,6 +244,7 @@ public final class LogSegment implements AutoCloseable {
             return;
         }
         nextOffset = next;
+        restoreCreationTime();
         long ts = timeIndex.lastTimestamp();
         maxTimestamp = ts == Long.MIN_VALUE ? RecordBatch.NO_TIMESTAMP : ts;
         if (maxTimestamp == RecordBatch.NO_TIMESTAMP && !isEmpty()) {
@@ -319,6 +320,7 @@ public final class LogSegment implements AutoCloseable {
         if (sealed) {
             seal();
         }
+        restoreCreationTime();
         return validBytes;
     }
 
@@ -384,8 +386,22 @@ public final class LogSegment implements AutoCloseable {
         }
     }
 
-    public void setCreatedAtMs(long ms) {
-        this.createdAtMs = ms;
+    /**
+     * After a restart the segment's age for {@code segment.ms} counts, as in Kafka, from the timestamp of
+     * its first batch (clamped to now), so that a log reopened often still rolls by age.
+     */
+    private void restoreCreationTime() throws IOException {
+        try {
+            for (FileChannelRecordBatch first : records.batches()) {
+                long ts = first.maxTimestamp();
+                if (ts > 0) {
+                    createdAtMs = Math.min(createdAtMs, ts);
+                }
+                return;
+            }
+        } catch (CorruptRecordException e) {
+            // keep the open time; recovery deals with the corruption
+        }
     }
 
     public File file() {
