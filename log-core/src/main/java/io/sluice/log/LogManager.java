@@ -17,12 +17,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -58,6 +60,14 @@ public final class LogManager implements AutoCloseable {
     private final TopicStore store;
     private final FileChannel lockChannel;
     private final FileLock lock;
+    /**
+     * Data directories held by an open LogManager of this JVM. POSIX file locks belong to the process, and
+     * closing any channel on {@code .lock} drops them: a second LogManager of the same process must be
+     * refused before it opens (and closes) a channel on the file, or another process could then take it.
+     */
+    private static final Set<Path> LOCKED_DIRS = ConcurrentHashMap.newKeySet();
+    private final Path lockKey;
+    private final AtomicBoolean lockReleased = new AtomicBoolean();
     private final LogCleaner cleaner = new LogCleaner();
     private final Map<String, TopicDescription> topics = new ConcurrentHashMap<>();
     private final Map<String, List<PartitionLog>> partitions = new ConcurrentHashMap<>();
@@ -69,17 +79,31 @@ public final class LogManager implements AutoCloseable {
         this.io = config.fileIO();
         this.dataDir = config.dataDir();
         io.createDirectories(dataDir);
-        this.lockChannel = FileChannel.open(dataDir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock l;
+        this.lockKey = dataDir.toRealPath();
+        if (!LOCKED_DIRS.add(lockKey)) {
+            throw new IOException("data directory " + dataDir + " is in use by another log of this process ("
+                    + dataDir.resolve(".lock") + ")");
+        }
+        FileLock l = null;
+        FileChannel ch = null;
         try {
-            l = lockChannel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            l = null;
+            ch = FileChannel.open(dataDir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            try {
+                l = ch.tryLock();
+            } catch (OverlappingFileLockException e) {
+                l = null;
+            }
+            if (l == null) {
+                throw new IOException("data directory " + dataDir + " is in use by another log (" + dataDir.resolve(".lock") + ")");
+            }
+        } catch (IOException | RuntimeException e) {
+            if (ch != null) {
+                ch.close();
+            }
+            LOCKED_DIRS.remove(lockKey);
+            throw e;
         }
-        if (l == null) {
-            lockChannel.close();
-            throw new IOException("data directory " + dataDir + " is in use by another log (" + dataDir.resolve(".lock") + ")");
-        }
+        this.lockChannel = ch;
         this.lock = l;
         this.ctx = new LogContext(io, config.time(), executor("sluice-log-flusher", config.flusherThreads()),
                 executor("sluice-log-maintenance", 1));
@@ -238,7 +262,7 @@ public final class LogManager implements AutoCloseable {
                 List<Path> doomed = new ArrayList<>();
                 for (PartitionLog log : logs) {
                     log.closeForDelete();
-                    Path renamed = dataDir.resolve(log.dir().getFileName() + "." + t.topicId() + "-delete");
+                    Path renamed = dataDir.resolve(deleteDirName(log.dir().getFileName().toString(), t.topicId()));
                     io.move(log.dir(), renamed);
                     doomed.add(renamed);
                 }
@@ -250,6 +274,16 @@ public final class LogManager implements AutoCloseable {
                 throw new LogStorageException(name, -1, "deleting topic failed: " + e.getMessage(), e);
             }
         }
+    }
+
+    /**
+     * {@code <topic>-<p>.<topic id>-delete}, cut at the front when longer than the 255 bytes a file name may
+     * have (as Kafka does): the end keeps the partition number and the id keeps it unique.
+     */
+    static String deleteDirName(String partitionDirName, Uuid topicId) {
+        String suffix = "." + topicId + "-delete";
+        int keep = Math.min(partitionDirName.length(), 255 - suffix.length());
+        return partitionDirName.substring(partitionDirName.length() - keep) + suffix;
     }
 
     /** Raises a topic's partition count (Kafka never lowers one). */
@@ -465,11 +499,16 @@ public final class LogManager implements AutoCloseable {
     }
 
     private void releaseLock() {
+        if (!lockReleased.compareAndSet(false, true)) {
+            return;
+        }
         try {
             lock.release();
             lockChannel.close();
         } catch (IOException e) {
             LOG.warn("Releasing {} failed: {}", dataDir.resolve(".lock"), e.toString());
+        } finally {
+            LOCKED_DIRS.remove(lockKey);
         }
     }
 

@@ -16,7 +16,7 @@ public final class AtomicFile {
     }
 
     public static void write(FileIO io, Path target, byte[] content) throws IOException {
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        Path tmp = tmpFor(target);
         io.deleteIfExists(tmp);
         try (FileChannel ch = io.openReadWrite(tmp, true)) {
             ByteBuffer buf = ByteBuffer.wrap(content);
@@ -29,6 +29,17 @@ public final class AtomicFile {
         io.move(tmp, target);
         io.fsyncDirectory(target.getParent());
     }
+
+    /**
+     * {@code name.tmp}, with the name cut so that the whole stays within the 255 bytes a file name may have
+     * (a topic of the 249 characters Kafka allows has a {@code <topic>.topic} file of 255).
+     */
+    static Path tmpFor(Path target) {
+        String name = target.getFileName().toString();
+        return target.resolveSibling(name.substring(0, Math.min(name.length(), MAX_NAME - 4)) + ".tmp");
+    }
+
+    private static final int MAX_NAME = 255;
 
     /** The file's bytes, or null if it does not exist. */
     public static byte[] readIfExists(Path path) throws IOException {

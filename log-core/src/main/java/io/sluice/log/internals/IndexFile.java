@@ -75,6 +75,15 @@ final class IndexFile implements AutoCloseable {
 
     /** Writes the buffered entries and fsyncs the file. */
     void flush() throws IOException {
+        writePending();
+        if (dirty) {
+            channel.force(true);
+            dirty = false;
+        }
+    }
+
+    /** Writes the buffered entries to the file without fsyncing it. */
+    void writePending() throws IOException {
         if (pending.position() > 0) {
             ByteBuffer out = pending.flip();
             long pos = size;
@@ -83,10 +92,6 @@ final class IndexFile implements AutoCloseable {
             }
             size = pos;
             pending.clear();
-        }
-        if (dirty) {
-            channel.force(true);
-            dirty = false;
         }
     }
 

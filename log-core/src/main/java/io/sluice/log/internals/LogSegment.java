@@ -3,6 +3,7 @@ package io.sluice.log.internals;
 import java.io.File;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.CorruptRecordException;
@@ -51,6 +52,8 @@ public final class LogSegment implements AutoCloseable {
     private int bytesSinceLastIndexEntry;
     private long createdAtMs;
     private volatile boolean sealed;
+    /** Both index files were there when the segment was opened (else {@link #load} rebuilds them). */
+    private final boolean indexFilesExisted;
     private boolean logDirty;
 
     private LogSegment(FileIO io, Path dir, Path logPath, Path indexPath, Path timeIndexPath, long baseOffset,
@@ -60,6 +63,7 @@ public final class LogSegment implements AutoCloseable {
         this.baseOffset = baseOffset;
         this.indexIntervalBytes = indexIntervalBytes;
         this.logPath = logPath;
+        this.indexFilesExisted = Files.exists(indexPath) && Files.exists(timeIndexPath);
         this.channel = io.openReadWrite(logPath, true);
         this.records = FileRecordsFactory.open(logPath.toFile(), channel);
         this.offsetIndex = new OffsetIndex(io, indexPath, baseOffset, indexBytes / OffsetIndex.ENTRY_SIZE);
@@ -204,7 +208,10 @@ public final class LogSegment implements AutoCloseable {
         return where != null && where.position + where.size <= maxPosition ? found : null;
     }
 
-    /** fsyncs the data file, and the indexes once the segment is sealed (they are rebuilt otherwise). */
+    /**
+     * fsyncs the data file; writes the buffered index entries, and fsyncs the indexes too once the
+     * segment is sealed (an active segment's indexes are rebuilt by recovery, so they need no fsync).
+     */
     public void flush() throws IOException {
         if (logDirty) {
             logDirty = false;
@@ -213,6 +220,9 @@ public final class LogSegment implements AutoCloseable {
         if (sealed) {
             offsetIndex.flush();
             timeIndex.flush();
+        } else {
+            offsetIndex.writePending();
+            timeIndex.writePending();
         }
     }
 
@@ -236,7 +246,7 @@ public final class LogSegment implements AutoCloseable {
      * data when missing or inconsistent. Does not validate batch CRCs (see {@link #recover}).
      */
     public void load() throws IOException {
-        boolean ok = offsetIndex.load(records.sizeInBytes());
+        boolean ok = indexFilesExisted && offsetIndex.load(records.sizeInBytes());
         long next = ok ? scanNextOffset() : -1;
         if (!ok || next < 0 || !timeIndex.load(next)) {
             LOG.info("Rebuilding indexes of {} (missing or inconsistent)", logPath);
@@ -292,7 +302,12 @@ public final class LogSegment implements AutoCloseable {
         try {
             for (FileChannelRecordBatch batch : records.batches()) {
                 if (validate) {
-                    if (batch.magic() != RecordBatch.MAGIC_VALUE_V2 || batch.sizeInBytes() > maxBatchBytes
+                    if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
+                        // Not a v2 batch: its offsets cannot be read (a legacy batch would be parsed as one).
+                        LOG.warn("Invalid batch in {} at position {}: magic {}", logPath, batch.position(), batch.magic());
+                        break;
+                    }
+                    if (batch.sizeInBytes() > maxBatchBytes
                             || batch.baseOffset() < nextOffset || batch.lastOffset() < batch.baseOffset()) {
                         LOG.warn("Invalid batch in {} at position {}: magic {}, size {}, offsets [{}, {}] (expected >= {})",
                                 logPath, batch.position(), batch.magic(), batch.sizeInBytes(), batch.baseOffset(),

@@ -134,6 +134,11 @@ final class OffsetIndex implements AutoCloseable {
         file.flush();
     }
 
+    /** Writes buffered entries to the file without fsyncing it. */
+    void writePending() throws IOException {
+        file.writePending();
+    }
+
     Path path() {
         return file.path();
     }

@@ -68,7 +68,10 @@ final class TimeIndex implements AutoCloseable {
         return true;
     }
 
-    /** Full for regular entries: the last slot is kept for the closing entry written by a seal. */
+    /**
+     * True once only the last slot is left: that slot is kept for the closing entry {@link LogSegment#seal}
+     * writes, so that sealing a segment whose index filled up never overflows (as Kafka's TimeIndex does).
+     */
     boolean isFull() {
         return size >= maxEntries - 1;
     }
@@ -134,6 +137,11 @@ final class TimeIndex implements AutoCloseable {
 
     void flush() throws IOException {
         file.flush();
+    }
+
+    /** Writes buffered entries to the file without fsyncing it. */
+    void writePending() throws IOException {
+        file.writePending();
     }
 
     Path path() {
