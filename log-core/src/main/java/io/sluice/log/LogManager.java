@@ -219,14 +219,16 @@ public final class LogManager implements AutoCloseable {
                 throw new TopicExistsException(name);
             }
             TopicDescription t = new TopicDescription(name, Uuid.randomUuid(), partitions, cfg);
+            List<PartitionLog> logs = new ArrayList<>();
             try {
-                List<PartitionLog> logs = openNewPartitions(t, 0, partitions);
+                logs = openNewPartitions(t, 0, partitions);
                 store.write(t); // commit point
                 topics.put(name, t);
                 this.partitions.put(name, Collections.unmodifiableList(logs));
                 LOG.info("Created topic {} ({} partitions, id {}, config {})", name, partitions, t.topicId(), cfg.overrides());
                 return t;
             } catch (IOException e) {
+                logs.forEach(PartitionLog::closeForDelete); // their directories are removed at the next start
                 throw new LogStorageException(name, -1, "creating topic failed: " + e.getMessage(), e);
             }
         }

@@ -182,7 +182,22 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     private AppendResult checkProducers(MemoryRecords records) {
+        Map<Long, Integer> lastSeqInAppend = new java.util.HashMap<>(2);
         for (MutableRecordBatch batch : records.batches()) {
+            if (batch.hasProducerId() && lastSeqInAppend.containsKey(batch.producerId())) {
+                // A later batch of the same producer in one append must follow the earlier one directly.
+                int last = lastSeqInAppend.get(batch.producerId());
+                if (batch.baseSequence() != (last == Integer.MAX_VALUE ? 0 : last + 1)) {
+                    throw new ProducerStateException(topic, partition, ProducerStateException.Kind.OUT_OF_ORDER_SEQUENCE,
+                            "producer " + batch.producerId() + " sent sequence " + batch.baseSequence() + " after "
+                                    + last + " in the same append");
+                }
+                lastSeqInAppend.put(batch.producerId(), batch.lastSequence());
+                continue;
+            }
+            if (batch.hasProducerId()) {
+                lastSeqInAppend.put(batch.producerId(), batch.lastSequence());
+            }
             ProducerStateManager.Verdict v = producers.check(batch);
             if (v instanceof ProducerStateManager.Verdict.Duplicate d) {
                 LOG.debug("{}-{}: duplicate batch of producer {} seq [{}, {}] answered with offsets [{}, {}]", topic,
@@ -216,6 +231,7 @@ public final class PartitionLog implements AutoCloseable {
             LogSegment next = LogSegment.open(ctx.io(), dir, base, cfg.indexIntervalBytes(), indexBytes(cfg), now);
             ctx.io().fsyncDirectory(dir);
             segments.put(base, next);
+            logEnd = new LogPosition(base, base, 0); // so that a flush seals the old segment's state even if no append follows
             LOG.debug("{}-{}: rolled segment at offset {} (full={}, old={}, overflow={})", topic, partition, base,
                     full, old, overflow);
             writeProducerSnapshot(base);

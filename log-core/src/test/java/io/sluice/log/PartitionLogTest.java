@@ -890,4 +890,28 @@ class PartitionLogTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> filesEndingWith(p.dir(), SegmentFiles.DELETED).isEmpty());
         assertThat(SegmentFiles.log(p.dir(), p.logStartOffset())).exists();
     }
+
+    @Test
+    void acceptsConsecutiveBatchesOfOneProducerInOneAppendAndRefusesAGapBetweenThem() {
+        log = LogManager.open(LogManagerConfig.defaults(dir));
+        log.createTopic("multi", 1, Map.of());
+        PartitionLog p = log.partition("multi", 0);
+        java.nio.ByteBuffer two = java.nio.ByteBuffer.allocate(4096);
+        two.put(Batches.idempotent(7L, (short) 0, 0, "a", "b").buffer());
+        two.put(Batches.idempotent(7L, (short) 0, 2, "c").buffer());
+        two.flip();
+
+        AppendResult r = p.append(org.apache.kafka.common.record.MemoryRecords.readableRecords(two));
+
+        assertThat(r.firstOffset()).isEqualTo(0);
+        assertThat(r.lastOffset()).isEqualTo(2);
+        java.nio.ByteBuffer gap = java.nio.ByteBuffer.allocate(4096);
+        gap.put(Batches.idempotent(8L, (short) 0, 0, "x").buffer());
+        gap.put(Batches.idempotent(8L, (short) 0, 5, "y").buffer());
+        gap.flip();
+        assertThatThrownBy(() -> p.append(org.apache.kafka.common.record.MemoryRecords.readableRecords(gap)))
+                .isInstanceOf(ProducerStateException.class)
+                .hasMessageContaining("same append");
+        assertThat(p.logEndOffset()).as("log end after the refused append").isEqualTo(3);
+    }
 }
