@@ -178,6 +178,10 @@ public final class LogSegment implements AutoCloseable {
         if (end > maxPosition) {
             return null; // the batch is past what the caller may read (not durable yet)
         }
+        // Jump over the batches the offset index already vouches for (an entry is a batch start at or
+        // below the limit), so that only the last few batch headers are read rather than one per batch.
+        int limit = (int) Math.min(maxPosition, (long) start.position + maxBytes);
+        end = Math.max(end, offsetIndex.floorPosition(limit));
         for (FileChannelRecordBatch batch : records.batchesFrom(end)) {
             int batchEnd = batch.position() + batch.sizeInBytes();
             if (batchEnd > maxPosition || batchEnd - start.position > maxBytes) {

@@ -124,6 +124,29 @@ final class OffsetIndex implements AutoCloseable {
         return posOf(arr[lo]);
     }
 
+    /**
+     * The position of the last indexed batch that starts at or before {@code position}, or 0. Every
+     * entry is the start of a batch, so the bytes from any batch start up to the answer are whole batches.
+     */
+    int floorPosition(int position) {
+        int n = size;
+        long[] arr = entries;
+        if (n == 0 || posOf(arr[0]) > position) {
+            return 0;
+        }
+        int lo = 0;
+        int hi = n - 1;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (posOf(arr[mid]) <= position) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return posOf(arr[lo]);
+    }
+
     /** Drops every entry and truncates the file (before a rebuild). */
     void reset() throws IOException {
         size = 0;
