@@ -26,6 +26,8 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.kafka.common.Uuid;
@@ -106,7 +108,7 @@ public final class LogManager implements AutoCloseable {
         this.lockChannel = ch;
         this.lock = l;
         this.ctx = new LogContext(io, config.time(), executor("sluice-log-flusher", config.flusherThreads()),
-                executor("sluice-log-maintenance", 1));
+                executor("sluice-log-maintenance", 1), new AtomicReference<>());
         this.store = new TopicStore(io, dataDir);
     }
 
@@ -363,6 +365,14 @@ public final class LogManager implements AutoCloseable {
 
     public Path dataDir() {
         return dataDir;
+    }
+
+    /**
+     * Sets the one listener told (on a flusher thread, so it must not block) each time a partition's high
+     * watermark advances.
+     */
+    public void setHighWatermarkListener(Consumer<PartitionLog> listener) {
+        ctx.highWatermarkListener().set(listener);
     }
 
     /** The config a topic's partitions run with: the manager's defaults under the topic's overrides. */

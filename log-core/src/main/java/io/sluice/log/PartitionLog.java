@@ -316,6 +316,10 @@ public final class PartitionLog implements AutoCloseable {
                 appendLock.unlock();
             }
             waiters.complete(target.offset());
+            java.util.function.Consumer<PartitionLog> listener = ctx.highWatermarkListener().get();
+            if (listener != null) {
+                listener.accept(this);
+            }
             return target.offset();
         }
     }
@@ -419,6 +423,20 @@ public final class PartitionLog implements AutoCloseable {
             }
         }
         return Optional.empty();
+    }
+
+    /** The largest record timestamp below the high watermark's segment end, if any record has one. */
+    public java.util.OptionalLong maxTimestamp() {
+        LogPosition hw = highWatermark;
+        long max = RecordBatchConstants.NO_TIMESTAMP;
+        for (LogSegment s : segments.headMap(hw.segmentBase(), true).values()) {
+            max = Math.max(max, s.maxTimestamp());
+        }
+        return max == RecordBatchConstants.NO_TIMESTAMP ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(max);
+    }
+
+    private static final class RecordBatchConstants {
+        static final long NO_TIMESTAMP = org.apache.kafka.common.record.RecordBatch.NO_TIMESTAMP;
     }
 
     // ---------------------------------------------------------------- state

@@ -1,0 +1,17 @@
+package io.sluice.log.server;
+
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AbstractResponse;
+
+/**
+ * Handles one Kafka API. Called on the connection's event-loop thread, one request of a connection at
+ * a time and in the order they arrived, so a handler may do short work inline (an append, a read of
+ * segment positions) and must hand anything that waits (durability, long polls) to its future.
+ *
+ * @param <R> the request type
+ */
+interface ApiHandler<R extends AbstractRequest> {
+    /** The response, or a future completed with null when the API sends none (produce with acks=0). */
+    CompletableFuture<AbstractResponse> handle(RequestContext context, R request);
+}

@@ -1,0 +1,42 @@
+package io.sluice.log.server;
+
+import io.sluice.log.PartitionLog;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Long-polling fetches waiting for data, by partition. When a partition's high watermark advances (told
+ * by the log on a flusher thread) every fetch waiting on it is asked, on its own connection's event
+ * loop, to try again. Thread-safe.
+ */
+final class FetchWaiters {
+    /** A fetch that can re-evaluate itself. */
+    interface Waiter {
+        /** Called from any thread; the waiter moves to its own event loop. */
+        void wake();
+    }
+
+    private final Map<TopicPartition, Set<Waiter>> waiting = new ConcurrentHashMap<>();
+
+    void add(TopicPartition tp, Waiter w) {
+        waiting.computeIfAbsent(tp, k -> ConcurrentHashMap.newKeySet()).add(w);
+    }
+
+    void remove(TopicPartition tp, Waiter w) {
+        Set<Waiter> set = waiting.get(tp);
+        if (set != null) {
+            set.remove(w);
+        }
+    }
+
+    void onHighWatermark(PartitionLog log) {
+        Set<Waiter> set = waiting.get(new TopicPartition(log.topic(), log.partition()));
+        if (set != null && !set.isEmpty()) {
+            for (Waiter w : set.toArray(new Waiter[0])) {
+                w.wake();
+            }
+        }
+    }
+}

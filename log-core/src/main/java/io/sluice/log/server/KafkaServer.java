@@ -1,0 +1,129 @@
+package io.sluice.log.server;
+
+import com.codahale.metrics.MetricRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.sluice.log.LogManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A single-node Kafka broker in front of a {@link LogManager}: any Kafka client connects to it
+ * unchanged. Netty event loops read frames, run the API handlers and write responses; the log's own
+ * threads fsync and wake waiting requests.
+ *
+ * <pre>
+ *   try (KafkaServer server = KafkaServer.start(KafkaServerConfig.defaults("127.0.0.1", 0), log)) {
+ *       String bootstrap = "127.0.0.1:" + server.port();
+ *   }
+ * </pre>
+ */
+public final class KafkaServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaServer.class);
+
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final Channel serverChannel;
+    private final int port;
+    private final MetricRegistry registry;
+
+    private KafkaServer(EventLoopGroup boss, EventLoopGroup workers, Channel serverChannel, int port,
+                        MetricRegistry registry) {
+        this.boss = boss;
+        this.workers = workers;
+        this.serverChannel = serverChannel;
+        this.port = port;
+        this.registry = registry;
+    }
+
+    /** Binds and starts serving {@code log}; returns once the port is bound. */
+    public static KafkaServer start(KafkaServerConfig config, LogManager log) {
+        return start(config, log, new MetricRegistry());
+    }
+
+    public static KafkaServer start(KafkaServerConfig config, LogManager log, MetricRegistry registry) {
+        EventLoopGroup boss = new NioEventLoopGroup(1, new DefaultThreadFactory("sluice-kafka-accept", true));
+        EventLoopGroup workers = new NioEventLoopGroup(config.ioThreads(), new DefaultThreadFactory("sluice-kafka-io", true));
+        try {
+            ServerMetrics metrics = new ServerMetrics(registry);
+            FetchWaiters fetchWaiters = new FetchWaiters();
+            log.setHighWatermarkListener(fetchWaiters::onHighWatermark);
+            ProducerIdAllocator producerIds = new ProducerIdAllocator(io.sluice.log.internals.FileIO.real(), log.dataDir());
+            BrokerIdentity[] identity = new BrokerIdentity[1];
+            ApiDispatcher dispatcher = new ApiDispatcher()
+                    .register(ApiKeys.METADATA, new MetadataHandler(log, () -> identity[0], config))
+                    .register(ApiKeys.PRODUCE, new ProduceHandler(log, metrics))
+                    .register(ApiKeys.FETCH, new FetchHandler(log, fetchWaiters, metrics))
+                    .register(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(log))
+                    .register(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(producerIds));
+            dispatcher.register(ApiKeys.API_VERSIONS, new ApiVersionsHandler(dispatcher));
+            ServerBootstrap b = new ServerBootstrap()
+                    .group(boss, workers)
+                    .channel(NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_BACKLOG, 512)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.SO_KEEPALIVE, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline()
+                                    .addLast("frames", new KafkaFrameDecoder(config.maxRequestBytes()))
+                                    .addLast("requests", new ConnectionHandler(dispatcher, metrics));
+                        }
+                    });
+            Channel ch = b.bind(config.listenHost(), config.listenPort()).sync().channel();
+            int port = ((InetSocketAddress) ch.localAddress()).getPort();
+            String advertisedHost = config.advertisedHost() == null ? config.listenHost() : config.advertisedHost();
+            int advertisedPort = config.advertisedPort() < 0 ? port : config.advertisedPort();
+            identity[0] = new BrokerIdentity(config.nodeId(), advertisedHost, advertisedPort, config.clusterId());
+            LOG.info("Kafka-protocol server listening on {}:{} (advertised {}:{})", config.listenHost(), port,
+                    advertisedHost, advertisedPort);
+            return new KafkaServer(boss, workers, ch, port, registry);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            shutdown(boss, workers);
+            throw new IllegalStateException("interrupted while binding " + config.listenHost() + ":" + config.listenPort(), e);
+        } catch (IOException e) {
+            shutdown(boss, workers);
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            shutdown(boss, workers);
+            throw e;
+        }
+    }
+
+    /** The bound port. */
+    public int port() {
+        return port;
+    }
+
+    public MetricRegistry metrics() {
+        return registry;
+    }
+
+    /** Stops accepting, closes every connection and stops the event loops. Does not close the log. */
+    @Override
+    public void close() {
+        serverChannel.close().syncUninterruptibly();
+        shutdown(boss, workers);
+        LOG.info("Kafka-protocol server on port {} stopped", port);
+    }
+
+    private static void shutdown(EventLoopGroup boss, EventLoopGroup workers) {
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}
