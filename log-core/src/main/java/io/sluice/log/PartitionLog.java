@@ -109,8 +109,10 @@ public final class PartitionLog implements AutoCloseable {
             metadata = created;
             metadata.write(ctx.io(), dir);
         }
+        // No batch-size limit in recovery: max.message.bytes may have been lowered since bigger batches were
+        // accepted, and a garbage length is caught anyway (past the end of the file, or a CRC mismatch).
         LogLoader loader = new LogLoader(ctx.io(), dir, topic + "-" + partition, config.indexIntervalBytes(),
-                indexBytes(config), config.maxMessageBytes(), ctx.time().milliseconds());
+                indexBytes(config), Integer.MAX_VALUE, ctx.time().milliseconds());
         LogLoader.Loaded loaded = loader.load(metadata.logStartOffset(), recoveryPoint, clean);
         return new PartitionLog(topic, partition, dir, ctx, config, metadata, loaded);
     }

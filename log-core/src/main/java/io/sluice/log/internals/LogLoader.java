@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  *       files without a {@code .log.swap} are undone;</li>
  *   <li>open every segment; index files without a data file are deleted;</li>
  *   <li>after an unclean stop, recover every segment from the one holding the recovery point: validate
- *       batch by batch, truncate at the first torn or corrupt batch and drop every later segment, and
- *       rebuild the indexes; after a clean stop only check the indexes (rebuilding bad ones);</li>
+ *       batch by batch, truncate at the first torn or corrupt batch (or a segment that ends short of the
+ *       next one) and drop every later segment, and rebuild the indexes; after a clean stop only check
+ *       the indexes (rebuilding bad or missing ones);</li>
  *   <li>fsync what was recovered, so that the whole log is durable and the high watermark may equal the
  *       log end;</li>
  *   <li>rebuild idempotent-producer state from the latest snapshot plus a replay of the batches after it.</li>
@@ -111,7 +112,16 @@ public final class LogLoader {
             int cut = s.recover(maxBatchBytes);
             s.flush();
             truncated += cut;
-            if (cut > 0) {
+            // A roll makes the next segment's file durable before the tail of this one is fsynced, so a
+            // power loss can leave this segment ending short of where the next begins. Offsets in between
+            // were never durable (never readable); the later segments are cut like a torn tail would be.
+            boolean gap = i + 1 < toRecover.size() && s.nextOffset() < toRecover.get(i + 1).baseOffset();
+            if (gap) {
+                LOG.warn("{}: segment {} ends at offset {} but the next segment starts at offset {}: the offsets"
+                        + " in between were lost before they became durable", name, s.logPath(), s.nextOffset(),
+                        toRecover.get(i + 1).baseOffset());
+            }
+            if (cut > 0 || gap) {
                 for (LogSegment later : toRecover.subList(i + 1, toRecover.size())) {
                     LOG.warn("{}: deleting segment {} (offsets [{}, {}), {} bytes) after the truncation point",
                             name, later.logPath(), later.baseOffset(), later.nextOffset(), later.sizeInBytes());

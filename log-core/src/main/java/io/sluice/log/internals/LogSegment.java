@@ -55,6 +55,8 @@ public final class LogSegment implements AutoCloseable {
     /** Both index files were there when the segment was opened (else {@link #load} rebuilds them). */
     private final boolean indexFilesExisted;
     private boolean logDirty;
+    /** Whether both index files were there when the segment was opened (an empty new file looks valid). */
+    private final boolean indexFilesExisted;
 
     private LogSegment(FileIO io, Path dir, Path logPath, Path indexPath, Path timeIndexPath, long baseOffset,
                        int indexIntervalBytes, int indexBytes, long nowMs) throws IOException {
@@ -307,14 +309,16 @@ public final class LogSegment implements AutoCloseable {
             for (FileChannelRecordBatch batch : records.batches()) {
                 if (validate) {
                     if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
-                        // Not a v2 batch: its offsets cannot be read (a legacy batch would be parsed as one).
-                        LOG.warn("Invalid batch in {} at position {}: magic {}", logPath, batch.position(), batch.magic());
+                        // Not a v2 header (garbage): its offsets would be parsed as a legacy message set, which
+                        // can throw anything, so they are not even logged.
+                        LOG.warn("Invalid batch in {} at position {}: magic {}, size {}", logPath, batch.position(),
+                                batch.magic(), batch.sizeInBytes());
                         break;
                     }
-                    if (batch.sizeInBytes() > maxBatchBytes
-                            || batch.baseOffset() < nextOffset || batch.lastOffset() < batch.baseOffset()) {
-                        LOG.warn("Invalid batch in {} at position {}: magic {}, size {}, offsets [{}, {}] (expected >= {})",
-                                logPath, batch.position(), batch.magic(), batch.sizeInBytes(), batch.baseOffset(),
+                    if (batch.sizeInBytes() > maxBatchBytes || batch.baseOffset() < nextOffset
+                            || batch.lastOffset() < batch.baseOffset()) {
+                        LOG.warn("Invalid batch in {} at position {}: size {}, offsets [{}, {}] (expected >= {})",
+                                logPath, batch.position(), batch.sizeInBytes(), batch.baseOffset(),
                                 batch.lastOffset(), nextOffset);
                         break;
                     }
