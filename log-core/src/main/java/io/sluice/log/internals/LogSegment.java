@@ -55,8 +55,6 @@ public final class LogSegment implements AutoCloseable {
     /** Both index files were there when the segment was opened (else {@link #load} rebuilds them). */
     private final boolean indexFilesExisted;
     private boolean logDirty;
-    /** Whether both index files were there when the segment was opened (an empty new file looks valid). */
-    private final boolean indexFilesExisted;
 
     private LogSegment(FileIO io, Path dir, Path logPath, Path indexPath, Path timeIndexPath, long baseOffset,
                        int indexIntervalBytes, int indexBytes, long nowMs) throws IOException {
