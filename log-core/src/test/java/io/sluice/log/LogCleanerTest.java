@@ -1,5 +1,6 @@
 package io.sluice.log;
 
+import io.sluice.log.testing.ManualTime;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.log.internals.SegmentFiles;

@@ -1,5 +1,6 @@
 package io.sluice.log;
 
+import io.sluice.log.testing.ManualTime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
