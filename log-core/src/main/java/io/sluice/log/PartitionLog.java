@@ -238,7 +238,7 @@ public final class PartitionLog implements AutoCloseable {
                     full, old, overflow);
             writeProducerSnapshot(base);
             return next;
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             fail(e);
             throw new LogStorageException(topic, partition, "segment roll failed: " + e.getMessage(), e);
         }
@@ -635,7 +635,9 @@ public final class PartitionLog implements AutoCloseable {
                 if (failure == null) {
                     LogSegment active = activeSegment();
                     active.seal();
-                    active.flush();
+                    for (LogSegment s : segments.values()) {
+                        s.flush(); // no-op unless something (data, a sealed index) is still unsynced
+                    }
                     writeProducerSnapshot(logEnd.offset());
                 }
                 for (LogSegment s : segments.values()) {
