@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -94,7 +95,7 @@ final class AppendCommand implements Callable<Integer> {
         try (LogManager m = log.open()) {
             TopicDescription t = m.topic(topic).orElse(null);
             if (t == null) {
-                t = m.createTopic(topic, createPartitions, log.settings().topicDefaults());
+                t = m.createTopic(topic, createPartitions, Map.of());
                 out.println("created topic " + t.name() + " (" + Text.partitions(t.partitions()) + ", config "
                         + Text.config(t.config().overrides()) + ") in " + log.dataDir());
             }

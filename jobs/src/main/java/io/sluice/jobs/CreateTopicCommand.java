@@ -16,8 +16,8 @@ import picocli.CommandLine.Spec;
 /** {@code sluice log create-topic}. */
 @Command(name = "create-topic", mixinStandardHelpOptions = true, versionProvider = SluiceCli.Version.class,
         description = {"Create a topic.",
-            "Its config overrides are the topic configs of --config-file under the --config values; they are stored "
-                    + "with the topic."})
+            "Its config overrides are the --config values; they are stored with the topic and win over the "
+                    + "topic.defaults of --config-file."})
 final class CreateTopicCommand implements Callable<Integer> {
     @Mixin
     LogOptions log;
@@ -42,10 +42,8 @@ final class CreateTopicCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--partitions must be at least 1, was "
                     + partitions);
         }
-        Map<String, String> overrides = new LinkedHashMap<>(log.settings().topicDefaults());
-        overrides.putAll(config);
         try (LogManager m = log.open()) {
-            TopicDescription t = m.createTopic(topic, partitions, overrides);
+            TopicDescription t = m.createTopic(topic, partitions, config);
             PrintWriter out = spec.commandLine().getOut();
             out.println("created topic " + t.name() + " (" + Text.partitions(t.partitions()) + ", id " + t.topicId()
                     + ", config " + Text.config(t.config().overrides()) + ") in " + log.dataDir());

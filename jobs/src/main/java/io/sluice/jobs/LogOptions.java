@@ -18,9 +18,12 @@ final class LogOptions {
             description = "The log's data directory (default: log.dir of --config-file, else ./data/log).")
     Path dataDir;
 
-    @Option(names = "--config-file", paramLabel = "FILE",
-            description = "Settings file (see conf/log.properties): log.* settings, and topic configs used as "
-                    + "defaults for the topics this command creates.")
+    /** Set by bin/sluice to its conf/log-server.yaml (or $SLUICE_CONFIG_FILE): the default of --config-file. */
+    static final String CONFIG_FILE_PROPERTY = "sluice.config.file";
+
+    @Option(names = "--config-file", paramLabel = "FILE", defaultValue = "${sys:" + CONFIG_FILE_PROPERTY + "}",
+            description = "The settings file (YAML, as conf/log-server.yaml: the log settings and the topics' "
+                    + "defaults; default: conf/log-server.yaml when run by bin/sluice, else none).")
     Path configFile;
 
     private LogSettings settings;

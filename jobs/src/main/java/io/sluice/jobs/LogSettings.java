@@ -1,8 +1,14 @@
 package io.sluice.jobs;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.sluice.log.InvalidConfigException;
 import io.sluice.log.LogManagerConfig;
 import io.sluice.log.TopicConfig;
+import io.sluice.log.server.KafkaServerConfig;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -10,81 +16,151 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.TreeMap;
 
 /**
- * The settings of a {@code --config-file} (see {@code conf/log.properties}): keys starting with
- * {@code log.} configure the log manager; every other key is a topic config (Kafka's name, see
- * {@link TopicConfig}) used as a default for the topics the command line creates. Immutable.
+ * The settings file, {@code conf/log-server.yaml}: read by {@code sluice log-server} and by every
+ * {@code sluice log} command, so that both run the log with the same settings. Top-level keys are Kafka's
+ * broker setting names (server settings, and {@code log.*} for the log manager); the mapping under
+ * {@value #TOPIC_DEFAULTS} holds topic configs under Kafka's topic config names, the defaults of every
+ * topic that does not override them (as Kafka's broker-level defaults: not stored with the topics).
+ * Unknown keys and bad values are refused with the file and the key named. Immutable.
  */
 final class LogSettings {
+    // ---------------------------------------------------------------- log manager
     /** The data directory, when {@code --data-dir} is not given. */
     static final String DATA_DIR = "log.dir";
     static final String FLUSHER_THREADS = "log.flusher.threads";
     static final String RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
     static final String RECOVERY_CHECKPOINT_INTERVAL_MS = "log.flush.offset.checkpoint.interval.ms";
-    static final String MANAGER_PREFIX = "log.";
 
+    // ---------------------------------------------------------------- server
+    static final String NODE_ID = "node.id";
+    static final String CLUSTER_ID = "cluster.id";
+    static final String MAX_REQUEST_BYTES = "socket.request.max.bytes";
+    static final String AUTO_CREATE_TOPICS = "auto.create.topics.enable";
+    static final String NUM_PARTITIONS = "num.partitions";
+    /** Netty event-loop threads; 0 means one per available processor. */
+    static final String IO_THREADS = "num.io.threads";
+
+    // ---------------------------------------------------------------- topics
+    static final String TOPIC_DEFAULTS = "topic.defaults";
+
+    /** Every top-level key with a single value, in the order of conf/log-server.yaml. */
+    static final List<String> KEYS = List.of(NODE_ID, CLUSTER_ID, MAX_REQUEST_BYTES, AUTO_CREATE_TOPICS,
+            NUM_PARTITIONS, IO_THREADS, DATA_DIR, FLUSHER_THREADS, RETENTION_CHECK_INTERVAL_MS,
+            RECOVERY_CHECKPOINT_INTERVAL_MS);
+
+    /** No file: every default. */
     static final LogSettings NONE = new LogSettings(null, Map.of(), Map.of());
 
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION));
+
     private final Path source;
-    private final Map<String, String> manager;
+    private final Map<String, String> values;
     private final Map<String, String> topicDefaults;
 
-    private LogSettings(Path source, Map<String, String> manager, Map<String, String> topicDefaults) {
+    private LogSettings(Path source, Map<String, String> values, Map<String, String> topicDefaults) {
         this.source = source;
-        this.manager = Collections.unmodifiableMap(new TreeMap<>(manager));
+        this.values = Collections.unmodifiableMap(new TreeMap<>(values));
         this.topicDefaults = Collections.unmodifiableMap(new TreeMap<>(topicDefaults));
     }
 
     /** Reads and checks {@code file}: unknown keys and bad values are refused with the file and key named. */
     static LogSettings load(Path file) {
-        Properties p = new Properties();
+        JsonNode root;
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            p.load(r);
+            root = YAML.readTree(r);
         } catch (NoSuchFileException e) {
             throw new CliException("config file " + file + " does not exist");
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (JsonProcessingException e) {
+            String what = e.getOriginalMessage() == null ? e.toString() : e.getOriginalMessage().lines().findFirst().orElse("");
+            throw new CliException(file + ": not valid YAML: " + what + (e.getLocation() == null ? ""
+                    : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"));
+        } catch (IOException e) {
             throw new CliException("cannot read config file " + file + ": " + e.getMessage());
         }
-        Map<String, String> manager = new TreeMap<>();
+        Map<String, String> values = new TreeMap<>();
         Map<String, String> topic = new TreeMap<>();
-        for (String key : p.stringPropertyNames()) {
-            String value = p.getProperty(key).trim();
-            if (key.startsWith(MANAGER_PREFIX)) {
-                if (!key.equals(DATA_DIR) && !key.equals(FLUSHER_THREADS) && !key.equals(RETENTION_CHECK_INTERVAL_MS)
-                        && !key.equals(RECOVERY_CHECKPOINT_INTERVAL_MS)) {
-                    throw new CliException(file + ": unknown log setting '" + key + "' (known: " + DATA_DIR + ", "
-                            + FLUSHER_THREADS + ", " + RETENTION_CHECK_INTERVAL_MS + ", "
-                            + RECOVERY_CHECKPOINT_INTERVAL_MS + ")");
+        if (root != null && !root.isMissingNode() && !root.isNull()) {
+            if (!root.isObject()) {
+                throw new CliException(file + ": expected a mapping of settings (key: value), found "
+                        + kind(root));
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                String key = e.getKey();
+                if (key.equals(TOPIC_DEFAULTS)) {
+                    readTopicDefaults(file, e.getValue(), topic);
+                } else if (KEYS.contains(key)) {
+                    values.put(key, scalar(file, key, e.getValue()));
+                } else if (TopicConfig.isKnownKey(key)) {
+                    throw new CliException(file + ": unknown key '" + key + "': it is a topic config; put it under "
+                            + TOPIC_DEFAULTS + ":");
+                } else {
+                    throw new CliException(file + ": unknown key '" + key + "' (known: " + String.join(", ", KEYS)
+                            + ", and " + TOPIC_DEFAULTS + ")");
                 }
-                manager.put(key, value);
-            } else if (TopicConfig.isKnownKey(key)) {
-                topic.put(key, value);
-            } else {
-                throw new CliException(file + ": unknown key '" + key + "' (topic configs use Kafka's names, such as "
-                        + TopicConfig.SEGMENT_BYTES + "; log manager settings start with '" + MANAGER_PREFIX + "')");
             }
         }
         try {
             TopicConfig.of(topic);
         } catch (InvalidConfigException e) {
-            throw new CliException(file + ": " + e.getMessage());
+            throw new CliException(file + ": " + TOPIC_DEFAULTS + ": " + e.getMessage());
         }
-        LogSettings s = new LogSettings(file, manager, topic);
-        s.managerConfig(Path.of(".")); // checks the numbers now, naming the file
+        LogSettings s = new LogSettings(file, values, topic);
+        // check every number now, naming the file, whichever command reads it
+        s.managerConfig(Path.of("."));
+        s.serverConfig("127.0.0.1", 0);
         return s;
     }
 
+    private static void readTopicDefaults(Path file, JsonNode node, Map<String, String> into) {
+        if (node == null || node.isNull()) {
+            return; // "topic.defaults:" with every entry commented out
+        }
+        if (!node.isObject()) {
+            throw new CliException(file + ": " + TOPIC_DEFAULTS + " must be a mapping of topic configs (key: value), "
+                    + "found " + kind(node));
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String key = e.getKey();
+            if (!TopicConfig.isKnownKey(key)) {
+                throw new CliException(file + ": unknown key '" + key + "' under " + TOPIC_DEFAULTS
+                        + " (topic configs use Kafka's names, such as " + TopicConfig.RETENTION_MS + ")");
+            }
+            into.put(key, scalar(file, TOPIC_DEFAULTS + "." + key, e.getValue()));
+        }
+    }
+
+    private static String scalar(Path file, String key, JsonNode v) {
+        if (v == null || v.isNull()) {
+            throw new CliException(file + ": no value for '" + key + "'");
+        }
+        if (!v.isValueNode()) {
+            throw new CliException(file + ": invalid value for '" + key + "': expected a single value, found "
+                    + kind(v));
+        }
+        return v.asText().trim();
+    }
+
+    private static String kind(JsonNode n) {
+        return n.isArray() ? "a list" : n.isObject() ? "a mapping" : "'" + n.asText() + "'";
+    }
+
+    /** log.dir, if the file sets it. */
     Optional<Path> dataDir() {
-        String d = manager.get(DATA_DIR);
+        String d = values.get(DATA_DIR);
         return d == null || d.isEmpty() ? Optional.empty() : Optional.of(Path.of(d));
     }
 
-    /** Topic configs to write into the overrides of every topic the command line creates. */
+    /** The topic configs under topic.defaults (only those the file sets). */
     Map<String, String> topicDefaults() {
         return topicDefaults;
     }
@@ -92,15 +168,34 @@ final class LogSettings {
     /** The log manager's settings for {@code dataDir}: LogManagerConfig's defaults under the file's values. */
     LogManagerConfig managerConfig(Path dataDir) {
         LogManagerConfig d = LogManagerConfig.defaults(dataDir);
-        return new LogManagerConfig(dataDir, d.topicDefaults(),
+        return new LogManagerConfig(dataDir, TopicConfig.of(topicDefaults),
                 (int) number(FLUSHER_THREADS, d.flusherThreads(), 1, 64),
                 number(RETENTION_CHECK_INTERVAL_MS, d.retentionCheckIntervalMs(), 1, Long.MAX_VALUE),
                 number(RECOVERY_CHECKPOINT_INTERVAL_MS, d.recoveryCheckpointIntervalMs(), 1, Long.MAX_VALUE),
                 d.fileIO(), d.time());
     }
 
+    /**
+     * The server's settings, listening on {@code host:port} and advertising the same (the caller sets
+     * another advertised address with {@link KafkaServerConfig#withAdvertised}): KafkaServerConfig's
+     * defaults under the file's values.
+     */
+    KafkaServerConfig serverConfig(String host, int port) {
+        KafkaServerConfig d = KafkaServerConfig.defaults(host, port);
+        int ioThreads = (int) number(IO_THREADS, 0, 0, 1024);
+        String clusterId = values.getOrDefault(CLUSTER_ID, d.clusterId());
+        if (clusterId.isBlank()) {
+            throw invalid(CLUSTER_ID, clusterId, "a non-empty string");
+        }
+        return d.withIdentity((int) number(NODE_ID, d.nodeId(), 0, Integer.MAX_VALUE), clusterId)
+                .withMaxRequestBytes((int) number(MAX_REQUEST_BYTES, d.maxRequestBytes(), 1024, Integer.MAX_VALUE))
+                .withAutoCreateTopics(bool(AUTO_CREATE_TOPICS, d.autoCreateTopics()),
+                        (int) number(NUM_PARTITIONS, d.defaultPartitions(), 1, 1_000_000))
+                .withIoThreads(ioThreads == 0 ? d.ioThreads() : ioThreads);
+    }
+
     private long number(String key, long fallback, long min, long max) {
-        String v = manager.get(key);
+        String v = values.get(key);
         if (v == null) {
             return fallback;
         }
@@ -112,7 +207,21 @@ final class LogSettings {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new CliException(source + ": invalid value '" + v + "' for '" + key + "': expected a whole number in ["
-                + min + ", " + max + "]");
+        throw invalid(key, v, "a whole number in [" + min + ", " + max + "]");
+    }
+
+    private boolean bool(String key, boolean fallback) {
+        String v = values.get(key);
+        if (v == null) {
+            return fallback;
+        }
+        if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(v);
+        }
+        throw invalid(key, v, "true or false");
+    }
+
+    private CliException invalid(String key, String value, String expected) {
+        return new CliException(source + ": invalid value '" + value + "' for '" + key + "': expected " + expected);
     }
 }

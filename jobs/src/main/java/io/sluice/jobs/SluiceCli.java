@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
  * <pre>
  *   sluice log append --topic demo hello world
  *   sluice log read --topic demo
+ *   sluice log-server --listen 127.0.0.1:9092 --data-dir data/log
  * </pre>
  *
  * Tests run it in-process: {@code SluiceCli.commandLine(in, out, err).execute(args)}.
@@ -37,9 +38,12 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = SluiceCli.Version.class,
         description = "Sluice: audited ingestion from a Kafka-protocol commit log into HDFS warehouse tables.",
-        subcommands = {LogCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {LogCommand.class, LogServerCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Run 'sluice COMMAND --help' for the options of a command."})
 public final class SluiceCli implements Callable<Integer> {
+    /** The variable logback.xml reads for the level of the io.sluice loggers. */
+    static final String LOG_LEVEL_VARIABLE = "SLUICE_LOG_LEVEL";
+
     private final InputStream in;
     private boolean verbose;
 
@@ -59,6 +63,30 @@ public final class SluiceCli implements Callable<Integer> {
             if (logger instanceof ch.qos.logback.classic.Logger l) {
                 l.setLevel(Level.INFO);
             }
+        }
+    }
+
+    /**
+     * Raises the io.sluice loggers to {@code level} unless SLUICE_LOG_LEVEL (environment or system property)
+     * chose one or they log more already; returns the level to give back to {@link #restoreLogLevel}.
+     */
+    static Level defaultLogLevel(Level level) {
+        org.slf4j.Logger logger = LoggerFactory.getLogger("io.sluice");
+        if (!(logger instanceof ch.qos.logback.classic.Logger l)) {
+            return null;
+        }
+        Level previous = l.getLevel();
+        boolean chosen = System.getenv(LOG_LEVEL_VARIABLE) != null || System.getProperty(LOG_LEVEL_VARIABLE) != null;
+        if (!chosen && !l.isEnabledFor(level)) {
+            l.setLevel(level);
+        }
+        return previous;
+    }
+
+    static void restoreLogLevel(Level previous) {
+        org.slf4j.Logger logger = LoggerFactory.getLogger("io.sluice");
+        if (logger instanceof ch.qos.logback.classic.Logger l) {
+            l.setLevel(previous);
         }
     }
 

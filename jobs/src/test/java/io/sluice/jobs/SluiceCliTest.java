@@ -429,40 +429,43 @@ class SluiceCliTest {
     }
 
     @Test
-    void configFileSetsTheDataDirectoryAndTheConfigOfCreatedTopics() throws Exception {
+    void configFileSetsTheDataDirectoryAndTheTopicDefaultsWithoutStoringThem() throws Exception {
         // given
-        Path conf = tmp.resolve("log.properties");
-        Files.writeString(conf, "# test\nlog.dir=" + dataDir() + "\nlog.flusher.threads=1\nsegment.bytes=2048\n"
-                + "retention.ms=-1\n");
+        Path conf = tmp.resolve("log-server.yaml");
+        Files.writeString(conf, "# test\nlog.dir: " + dataDir() + "\nlog.flusher.threads: 1\ntopic.defaults:\n"
+                + "  segment.bytes: 2048\n  retention.ms: -1\n");
 
         // when: no --data-dir
         Run append = run("", "log", "append", "--config-file", conf.toString(), "--topic", "t", "v");
         Run created = run("", "log", "create-topic", "--config-file", conf.toString(), "--topic", "u",
                 "--config", "segment.bytes=4096");
 
-        // then
+        // then: the topics store only their own overrides; the file's defaults apply under them
         assertThat(append.exitCode()).as("append: %s", append).isZero();
         assertThat(created.exitCode()).as("create-topic: %s", created).isZero();
-        try (LogManager m = LogManager.open(LogManagerConfig.defaults(dataDir()))) {
-            assertThat(m.topic("t").orElseThrow().config().overrides()).as("overrides of t").isEqualTo(
-                    Map.of(TopicConfig.SEGMENT_BYTES, "2048", TopicConfig.RETENTION_MS, "-1"));
+        try (LogManager m = LogManager.open(LogSettings.load(conf).managerConfig(dataDir()))) {
+            assertThat(m.topic("t").orElseThrow().config().overrides()).as("overrides of t").isEmpty();
             assertThat(m.topic("u").orElseThrow().config().overrides()).as("overrides of u").isEqualTo(
-                    Map.of(TopicConfig.SEGMENT_BYTES, "4096", TopicConfig.RETENTION_MS, "-1"));
+                    Map.of(TopicConfig.SEGMENT_BYTES, "4096"));
+            assertThat(m.partition("t", 0).config().segmentBytes()).as("segment.bytes of t-0").isEqualTo(2048);
+            assertThat(m.partition("t", 0).config().retentionMs()).as("retention.ms of t-0").isEqualTo(-1);
+            assertThat(m.partition("u", 0).config().segmentBytes()).as("segment.bytes of u-0").isEqualTo(4096);
+            assertThat(m.partition("u", 0).config().retentionMs()).as("retention.ms of u-0").isEqualTo(-1);
         }
     }
 
     @Test
     void configFileWithAnUnknownKeyOrBadValueIsRefusedNamingIt() throws Exception {
         // given
-        Path unknown = tmp.resolve("unknown.properties");
-        Files.writeString(unknown, "segment.byte=2048\n");
-        Path bad = tmp.resolve("bad.properties");
-        Files.writeString(bad, "cleanup.policy=sometimes\n");
+        Path unknown = tmp.resolve("unknown.yaml");
+        Files.writeString(unknown, "topic.defaults:\n  segment.byte: 2048\n");
+        Path bad = tmp.resolve("bad.yaml");
+        Files.writeString(bad, "topic.defaults:\n  cleanup.policy: sometimes\n");
 
         // when
         Run r1 = log("append", "--config-file", unknown.toString(), "--topic", "t", "v");
         Run r2 = log("append", "--config-file", bad.toString(), "--topic", "t", "v");
-        Run r3 = log("append", "--config-file", tmp.resolve("none.properties").toString(), "--topic", "t", "v");
+        Run r3 = log("append", "--config-file", tmp.resolve("none.yaml").toString(), "--topic", "t", "v");
 
         // then
         assertThat(r1.exitCode()).as("unknown key: %s", r1).isEqualTo(1);

@@ -50,4 +50,14 @@ public record KafkaServerConfig(String listenHost, int listenPort, String advert
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, nodeId, clusterId,
                 maxRequestBytes, enabled, partitions, ioThreads);
     }
+
+    public KafkaServerConfig withIdentity(int nodeId, String clusterId) {
+        return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, nodeId, clusterId,
+                maxRequestBytes, autoCreateTopics, defaultPartitions, ioThreads);
+    }
+
+    public KafkaServerConfig withIoThreads(int threads) {
+        return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, nodeId, clusterId,
+                maxRequestBytes, autoCreateTopics, defaultPartitions, threads);
+    }
 }

@@ -71,10 +71,15 @@ final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> {
                 offset = found.map(TimestampOffset::offset).orElse(-1L);
                 foundTs = found.map(TimestampOffset::timestamp).orElse(-1L);
             }
-            r.setErrorCode(Errors.NONE.code()).setOffset(offset).setTimestamp(foundTs)
-                    .setLeaderEpoch(offset >= 0 ? partition.leaderEpoch() : -1);
+            r.setErrorCode(Errors.NONE.code());
+            // Each field only at the versions that have it: writing a non-default value at another version fails.
             if (version == 0) {
                 r.setOldStyleOffsets(offset >= 0 ? List.of(offset) : List.of());
+            } else {
+                r.setOffset(offset).setTimestamp(foundTs);
+                if (version >= 4) {
+                    r.setLeaderEpoch(offset >= 0 ? partition.leaderEpoch() : -1);
+                }
             }
             return r;
         } catch (LogException e) {
