@@ -367,6 +367,11 @@ public final class LogManager implements AutoCloseable {
         return dataDir;
     }
 
+    /** The defaults every topic starts from ({@link LogManagerConfig#topicDefaults()}); a topic's overrides win. */
+    public TopicConfig topicDefaults() {
+        return config.topicDefaults();
+    }
+
     /**
      * Sets the one listener told (on a flusher thread, so it must not block) each time a partition's high
      * watermark advances.

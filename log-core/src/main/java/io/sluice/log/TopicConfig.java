@@ -46,7 +46,8 @@ public final class TopicConfig {
             "message.timestamp.difference.max.ms", "min.compaction.lag.ms", "max.compaction.lag.ms",
             "preallocate", "segment.jitter.ms", "message.downconversion.enable", "follower.replication.throttled.replicas",
             "leader.replication.throttled.replicas", "local.retention.ms", "local.retention.bytes",
-            "remote.storage.enable", "message.format.version");
+            "remote.storage.enable", "message.format.version", "compression.gzip.level", "compression.lz4.level",
+            "compression.zstd.level", "remote.log.copy.disable", "remote.log.delete.on.disable");
 
     static {
         Map<String, String> d = new LinkedHashMap<>();

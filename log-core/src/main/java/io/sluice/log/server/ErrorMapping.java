@@ -3,16 +3,29 @@ package io.sluice.log.server;
 import io.sluice.log.InvalidBatchException;
 import io.sluice.log.InvalidConfigException;
 import io.sluice.log.InvalidTopicException;
+import io.sluice.log.LogException;
 import io.sluice.log.LogStorageException;
 import io.sluice.log.OffsetOutOfRangeException;
 import io.sluice.log.ProducerStateException;
 import io.sluice.log.TopicExistsException;
 import io.sluice.log.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.ApiError;
 
 /** The Kafka protocol error for each error the log raises. Stateless. */
 final class ErrorMapping {
     private ErrorMapping() {
+    }
+
+    /** The error and message to answer with: the log's message for log errors, Kafka's rules otherwise. */
+    static ApiError apiError(Throwable t) {
+        if (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof LogException) {
+            return new ApiError(of(t), t.getMessage());
+        }
+        return ApiError.fromThrowable(t);
     }
 
     static Errors of(Throwable t) {

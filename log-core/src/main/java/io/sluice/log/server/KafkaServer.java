@@ -62,12 +62,22 @@ public final class KafkaServer implements AutoCloseable {
             log.setHighWatermarkListener(fetchWaiters::onHighWatermark);
             ProducerIdAllocator producerIds = new ProducerIdAllocator(io.sluice.log.internals.FileIO.real(), log.dataDir());
             BrokerIdentity[] identity = new BrokerIdentity[1];
+            java.util.function.Supplier<BrokerIdentity> broker = () -> identity[0];
+            int[] boundPort = {config.listenPort()};
+            ConfigDescriber configs = new ConfigDescriber(log, config, broker, () -> boundPort[0]);
+            Object adminLock = new Object(); // serialises read-check-modify topic administration across connections
             ApiDispatcher dispatcher = new ApiDispatcher()
-                    .register(ApiKeys.METADATA, new MetadataHandler(log, () -> identity[0], config))
+                    .register(ApiKeys.METADATA, new MetadataHandler(log, broker, config))
                     .register(ApiKeys.PRODUCE, new ProduceHandler(log, metrics))
                     .register(ApiKeys.FETCH, new FetchHandler(log, fetchWaiters, metrics))
                     .register(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(log))
-                    .register(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(producerIds));
+                    .register(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(producerIds))
+                    .register(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(log, config, broker, configs, adminLock))
+                    .register(ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(log, adminLock))
+                    .register(ApiKeys.CREATE_PARTITIONS, new CreatePartitionsHandler(log, broker, adminLock))
+                    .register(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(log, broker, configs))
+                    .register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, new IncrementalAlterConfigsHandler(log, broker, adminLock))
+                    .register(ApiKeys.ALTER_CONFIGS, new AlterConfigsHandler(log, broker, adminLock));
             dispatcher.register(ApiKeys.API_VERSIONS, new ApiVersionsHandler(dispatcher));
             ServerBootstrap b = new ServerBootstrap()
                     .group(boss, workers)
@@ -86,6 +96,7 @@ public final class KafkaServer implements AutoCloseable {
                     });
             Channel ch = b.bind(config.listenHost(), config.listenPort()).sync().channel();
             int port = ((InetSocketAddress) ch.localAddress()).getPort();
+            boundPort[0] = port;
             String advertisedHost = config.advertisedHost() == null ? config.listenHost() : config.advertisedHost();
             int advertisedPort = config.advertisedPort() < 0 ? port : config.advertisedPort();
             identity[0] = new BrokerIdentity(config.nodeId(), advertisedHost, advertisedPort, config.clusterId());

@@ -65,7 +65,7 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
     private MetadataResponseTopic lookup(MetadataRequestData.MetadataRequestTopic requested, boolean create) {
         String name = requested.name();
         Uuid id = requested.topicId();
-        if (name == null && id != null && !Uuid.ZERO_UUID.equals(id)) {
+        if (id != null && !Uuid.ZERO_UUID.equals(id)) { // by id: clients leave the name "" (its default) or null
             Optional<TopicDescription> byId = log.topics().stream().filter(t -> t.topicId().equals(id)).findFirst();
             return byId.map(this::describe).orElseGet(() -> new MetadataResponseTopic().setTopicId(id)
                     .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()).setTopicAuthorizedOperations(NOT_REQUESTED));
