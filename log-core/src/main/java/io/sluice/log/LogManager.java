@@ -75,6 +75,8 @@ public final class LogManager implements AutoCloseable {
     private final Map<String, List<PartitionLog>> partitions = new ConcurrentHashMap<>();
     private final Object adminLock = new Object();
     private volatile boolean closed;
+    /** The data directory had no log in it when opened. */
+    private final boolean fresh;
 
     private LogManager(LogManagerConfig config) throws IOException {
         this.config = config;
@@ -109,6 +111,7 @@ public final class LogManager implements AutoCloseable {
         this.lock = l;
         this.ctx = new LogContext(io, config.time(), executor("sluice-log-flusher", config.flusherThreads()),
                 executor("sluice-log-maintenance", 1), new AtomicReference<>());
+        this.fresh = !Files.isDirectory(dataDir.resolve(TopicStore.DIR));
         this.store = new TopicStore(io, dataDir);
     }
 
@@ -132,7 +135,8 @@ public final class LogManager implements AutoCloseable {
         Path marker = dataDir.resolve(CLEAN_SHUTDOWN);
         boolean clean = Files.exists(marker);
         Map<RecoveryCheckpoint.Key, Long> points = RecoveryCheckpoint.read(dataDir);
-        LOG.info("Opening log in {} ({} shutdown)", dataDir, clean ? "clean" : "unclean: recovering from the checkpoint");
+        LOG.info("Opening log in {} ({})", dataDir, fresh ? "new log" : clean ? "clean shutdown"
+                : "unclean shutdown: recovering from the checkpoint");
         deleteLeftoverDirectories();
         for (TopicDescription t : store.readAll()) {
             List<PartitionLog> logs = new ArrayList<>();

@@ -61,8 +61,9 @@ public final class KafkaServer implements AutoCloseable {
             FetchWaiters fetchWaiters = new FetchWaiters();
             log.setHighWatermarkListener(fetchWaiters::onHighWatermark);
             ProducerIdAllocator producerIds = new ProducerIdAllocator(io.sluice.log.internals.FileIO.real(), log.dataDir());
-            BrokerIdentity[] identity = new BrokerIdentity[1];
-            java.util.function.Supplier<BrokerIdentity> broker = () -> identity[0];
+            // Set once the port is bound; connections are accepted only after that (AUTO_READ below).
+            java.util.concurrent.atomic.AtomicReference<BrokerIdentity> identity = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.function.Supplier<BrokerIdentity> broker = identity::get;
             int[] boundPort = {config.listenPort()};
             ConfigDescriber configs = new ConfigDescriber(log, config, broker, () -> boundPort[0]);
             Object adminLock = new Object(); // serialises read-check-modify topic administration across connections
@@ -83,6 +84,7 @@ public final class KafkaServer implements AutoCloseable {
                     .group(boss, workers)
                     .channel(NioServerSocketChannel.class)
                     .option(ChannelOption.SO_BACKLOG, 512)
+                    .option(ChannelOption.AUTO_READ, false)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.SO_KEEPALIVE, true)
@@ -99,7 +101,8 @@ public final class KafkaServer implements AutoCloseable {
             boundPort[0] = port;
             String advertisedHost = config.advertisedHost() == null ? config.listenHost() : config.advertisedHost();
             int advertisedPort = config.advertisedPort() < 0 ? port : config.advertisedPort();
-            identity[0] = new BrokerIdentity(config.nodeId(), advertisedHost, advertisedPort, config.clusterId());
+            identity.set(new BrokerIdentity(config.nodeId(), advertisedHost, advertisedPort, config.clusterId()));
+            ch.config().setAutoRead(true); // start accepting now that Metadata knows the advertised address
             LOG.info("Kafka-protocol server listening on {}:{} (advertised {}:{})", config.listenHost(), port,
                     advertisedHost, advertisedPort);
             return new KafkaServer(boss, workers, ch, port, registry);
