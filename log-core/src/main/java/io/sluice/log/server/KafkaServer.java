@@ -16,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,14 +39,16 @@ public final class KafkaServer implements AutoCloseable {
     private final Channel serverChannel;
     private final int port;
     private final MetricRegistry registry;
+    private final GroupTimer.SystemTimer groupTimer;
 
     private KafkaServer(EventLoopGroup boss, EventLoopGroup workers, Channel serverChannel, int port,
-                        MetricRegistry registry) {
+                        MetricRegistry registry, GroupTimer.SystemTimer groupTimer) {
         this.boss = boss;
         this.workers = workers;
         this.serverChannel = serverChannel;
         this.port = port;
         this.registry = registry;
+        this.groupTimer = groupTimer;
     }
 
     /** Binds and starts serving {@code log}; returns once the port is bound. */
@@ -56,6 +59,7 @@ public final class KafkaServer implements AutoCloseable {
     public static KafkaServer start(KafkaServerConfig config, LogManager log, MetricRegistry registry) {
         EventLoopGroup boss = new NioEventLoopGroup(1, new DefaultThreadFactory("sluice-kafka-accept", true));
         EventLoopGroup workers = new NioEventLoopGroup(config.ioThreads(), new DefaultThreadFactory("sluice-kafka-io", true));
+        GroupTimer.SystemTimer groupTimer = GroupTimer.system();
         try {
             ServerMetrics metrics = new ServerMetrics(registry);
             FetchWaiters fetchWaiters = new FetchWaiters();
@@ -67,6 +71,11 @@ public final class KafkaServer implements AutoCloseable {
             int[] boundPort = {config.listenPort()};
             ConfigDescriber configs = new ConfigDescriber(log, config, broker, () -> boundPort[0]);
             Object adminLock = new Object(); // serialises read-check-modify topic administration across connections
+            GroupCoordinatorConfig groupConfig = config.groups();
+            OffsetStore offsets = new OffsetStore(log, groupConfig.offsetsTopicPartitions(), Time.SYSTEM);
+            GroupCoordinator groups = new GroupCoordinator(groupConfig, groupTimer, offsets::hasOffsets,
+                    metrics::groupRebalance);
+            offsets.groups().forEach(groups::ensureGroup);
             ApiDispatcher dispatcher = new ApiDispatcher()
                     .register(ApiKeys.METADATA, new MetadataHandler(log, broker, config))
                     .register(ApiKeys.PRODUCE, new ProduceHandler(log, metrics))
@@ -78,7 +87,17 @@ public final class KafkaServer implements AutoCloseable {
                     .register(ApiKeys.CREATE_PARTITIONS, new CreatePartitionsHandler(log, broker, adminLock))
                     .register(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(log, broker, configs))
                     .register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, new IncrementalAlterConfigsHandler(log, broker, adminLock))
-                    .register(ApiKeys.ALTER_CONFIGS, new AlterConfigsHandler(log, broker, adminLock));
+                    .register(ApiKeys.ALTER_CONFIGS, new AlterConfigsHandler(log, broker, adminLock))
+                    .register(ApiKeys.FIND_COORDINATOR, new FindCoordinatorHandler(broker))
+                    .register(ApiKeys.JOIN_GROUP, new JoinGroupHandler(groups))
+                    .register(ApiKeys.SYNC_GROUP, new SyncGroupHandler(groups))
+                    .register(ApiKeys.HEARTBEAT, new HeartbeatHandler(groups))
+                    .register(ApiKeys.LEAVE_GROUP, new LeaveGroupHandler(groups))
+                    .register(ApiKeys.OFFSET_COMMIT, new OffsetCommitHandler(groups, offsets, log, groupConfig, Time.SYSTEM))
+                    .register(ApiKeys.OFFSET_FETCH, new OffsetFetchHandler(offsets))
+                    .register(ApiKeys.LIST_GROUPS, new ListGroupsHandler(groups))
+                    .register(ApiKeys.DESCRIBE_GROUPS, new DescribeGroupsHandler(groups))
+                    .register(ApiKeys.DELETE_GROUPS, new DeleteGroupsHandler(groups, offsets));
             dispatcher.register(ApiKeys.API_VERSIONS, new ApiVersionsHandler(dispatcher));
             ServerBootstrap b = new ServerBootstrap()
                     .group(boss, workers)
@@ -105,15 +124,18 @@ public final class KafkaServer implements AutoCloseable {
             ch.config().setAutoRead(true); // start accepting now that Metadata knows the advertised address
             LOG.info("Kafka-protocol server listening on {}:{} (advertised {}:{})", config.listenHost(), port,
                     advertisedHost, advertisedPort);
-            return new KafkaServer(boss, workers, ch, port, registry);
+            return new KafkaServer(boss, workers, ch, port, registry, groupTimer);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            groupTimer.close();
             shutdown(boss, workers);
             throw new IllegalStateException("interrupted while binding " + config.listenHost() + ":" + config.listenPort(), e);
         } catch (IOException e) {
+            groupTimer.close();
             shutdown(boss, workers);
             throw new UncheckedIOException(e);
         } catch (RuntimeException e) {
+            groupTimer.close();
             shutdown(boss, workers);
             throw e;
         }
@@ -132,6 +154,7 @@ public final class KafkaServer implements AutoCloseable {
     @Override
     public void close() {
         serverChannel.close().syncUninterruptibly();
+        groupTimer.close();
         shutdown(boss, workers);
         LOG.info("Kafka-protocol server on port {} stopped", port);
     }

@@ -15,13 +15,15 @@ import java.util.Objects;
  * @param autoCreateTopics  create unknown topics on Metadata requests (auto.create.topics.enable)
  * @param defaultPartitions partitions of auto-created topics (num.partitions)
  * @param ioThreads         Netty event-loop threads that read, handle and write requests
+ * @param groups            consumer-group coordinator and committed-offsets settings
  */
 public record KafkaServerConfig(String listenHost, int listenPort, String advertisedHost, int advertisedPort,
                                 int nodeId, String clusterId, int maxRequestBytes, boolean autoCreateTopics,
-                                int defaultPartitions, int ioThreads) {
+                                int defaultPartitions, int ioThreads, GroupCoordinatorConfig groups) {
     public KafkaServerConfig {
         Objects.requireNonNull(listenHost, "listenHost");
         Objects.requireNonNull(clusterId, "clusterId");
+        Objects.requireNonNull(groups, "groups");
         if (maxRequestBytes < 1024) {
             throw new IllegalArgumentException("maxRequestBytes must be at least 1024, was " + maxRequestBytes);
         }
@@ -33,31 +35,36 @@ public record KafkaServerConfig(String listenHost, int listenPort, String advert
     /** Kafka's defaults, listening on {@code host:port} and advertising the same. */
     public static KafkaServerConfig defaults(String host, int port) {
         return new KafkaServerConfig(host, port, host, -1, 0, "sluice-cluster", 100 * 1024 * 1024, true, 1,
-                Math.max(1, Runtime.getRuntime().availableProcessors()));
+                Math.max(1, Runtime.getRuntime().availableProcessors()), GroupCoordinatorConfig.defaults());
     }
 
     public KafkaServerConfig withAdvertised(String host, int port) {
         return new KafkaServerConfig(listenHost, listenPort, host, port, nodeId, clusterId, maxRequestBytes,
-                autoCreateTopics, defaultPartitions, ioThreads);
+                autoCreateTopics, defaultPartitions, ioThreads, groups);
     }
 
     public KafkaServerConfig withMaxRequestBytes(int bytes) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, nodeId, clusterId, bytes,
-                autoCreateTopics, defaultPartitions, ioThreads);
+                autoCreateTopics, defaultPartitions, ioThreads, groups);
     }
 
     public KafkaServerConfig withAutoCreateTopics(boolean enabled, int partitions) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, nodeId, clusterId,
-                maxRequestBytes, enabled, partitions, ioThreads);
+                maxRequestBytes, enabled, partitions, ioThreads, groups);
+    }
+
+    public KafkaServerConfig withGroups(GroupCoordinatorConfig groups) {
+        return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, nodeId, clusterId,
+                maxRequestBytes, autoCreateTopics, defaultPartitions, ioThreads, groups);
     }
 
     public KafkaServerConfig withIdentity(int nodeId, String clusterId) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, nodeId, clusterId,
-                maxRequestBytes, autoCreateTopics, defaultPartitions, ioThreads);
+                maxRequestBytes, autoCreateTopics, defaultPartitions, ioThreads, groups);
     }
 
     public KafkaServerConfig withIoThreads(int threads) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, nodeId, clusterId,
-                maxRequestBytes, autoCreateTopics, defaultPartitions, threads);
+                maxRequestBytes, autoCreateTopics, defaultPartitions, threads, groups);
     }
 }

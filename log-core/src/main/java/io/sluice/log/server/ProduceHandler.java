@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
@@ -82,6 +83,11 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
         if (transactional) {
             return new Outcome(topic, r.setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code())
                     .setErrorMessage("transactions are not supported by Sluice"), CompletableFuture.completedFuture(null));
+        }
+        if (Topic.isInternal(topic)) {
+            // as Kafka: only the broker writes __consumer_offsets (its records are replayed at start)
+            return new Outcome(topic, r.setErrorCode(Errors.INVALID_TOPIC_EXCEPTION.code())
+                    .setErrorMessage("cannot append to internal topic " + topic), CompletableFuture.completedFuture(null));
         }
         try {
             PartitionLog partition = log.partition(topic, p.index());

@@ -11,7 +11,7 @@ import org.apache.kafka.common.protocol.ApiKeys;
 
 /**
  * The server's Dropwizard metrics, named {@code sluice.server.*}: per-API request rate and latency,
- * bytes in and out, active connections and malformed requests. Per-topic metrics are added by the
+ * bytes in and out, active connections, malformed requests and consumer-group rebalances. Per-topic metrics are added by the
  * handlers through {@link #registry()}. Thread-safe.
  */
 final class ServerMetrics {
@@ -21,6 +21,7 @@ final class ServerMetrics {
     private final Meter bytesOut;
     private final Counter connections;
     private final Meter badRequests;
+    private final Meter groupRebalances;
 
     ServerMetrics(MetricRegistry registry) {
         this.registry = registry;
@@ -28,6 +29,7 @@ final class ServerMetrics {
         this.bytesOut = registry.meter("sluice.server.bytes-out");
         this.connections = registry.counter("sluice.server.connections");
         this.badRequests = registry.meter("sluice.server.malformed-requests");
+        this.groupRebalances = registry.meter("sluice.server.group-rebalances");
         for (ApiKeys api : ApiKeys.values()) {
             requests.put(api, registry.timer("sluice.server.requests." + api.name));
         }
@@ -59,6 +61,11 @@ final class ServerMetrics {
 
     void badRequest() {
         badRequests.mark();
+    }
+
+    /** A consumer group started a rebalance. */
+    void groupRebalance() {
+        groupRebalances.mark();
     }
 
     void topicBytesIn(String topic, long bytes, long messages) {
