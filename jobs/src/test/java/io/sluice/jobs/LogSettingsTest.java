@@ -61,7 +61,7 @@ class LogSettingsTest {
                 TopicConfig.RETENTION_MS, "3600000", TopicConfig.CLEANUP_POLICY, "compact,delete",
                 TopicConfig.MIN_CLEANABLE_DIRTY_RATIO, "0.25", "compression.type", "lz4"));
         assertThat(c).isEqualTo(new KafkaServerConfig("127.0.0.1", 9092, "127.0.0.1", -1, 7, "test-cluster",
-                2097152, false, 3, 2));
+                2097152, false, 3, 2, io.sluice.log.server.GroupCoordinatorConfig.defaults()));
     }
 
     @Test

@@ -376,6 +376,11 @@ public final class LogManager implements AutoCloseable {
         return config.topicDefaults();
     }
 
+    /** The file seam this log writes through; files kept next to the log (the server's) must use it too. */
+    public FileIO fileIO() {
+        return io;
+    }
+
     /**
      * Sets the one listener told (on a flusher thread, so it must not block) each time a partition's high
      * watermark advances.

@@ -320,7 +320,12 @@ public final class PartitionLog implements AutoCloseable {
             waiters.complete(target.offset());
             java.util.function.Consumer<PartitionLog> listener = ctx.highWatermarkListener().get();
             if (listener != null) {
-                listener.accept(this);
+                try {
+                    listener.accept(this);
+                } catch (RuntimeException e) {
+                    // The data is durable whatever a listener does; its failure must not look like a failed flush.
+                    LOG.warn("{}-{}: high-watermark listener failed: {}", topic, partition, e.toString());
+                }
             }
             return target.offset();
         }

@@ -31,7 +31,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
@@ -44,8 +43,6 @@ import org.slf4j.LoggerFactory;
  * the partitions itself, so the commits come from a consumer that is not a group member (generation
  * -1) — the case the server's OffsetCommit must accept.
  */
-@Disabled("needs consumer-group APIs: enable when the group coordinator lands (FindCoordinator, OffsetCommit and"
-        + " OffsetFetch are answered UNSUPPORTED_VERSION until then, so KafkaIO's first position() lookup fails)")
 class KafkaIoFlinkRunnerTest {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaIoFlinkRunnerTest.class);
 

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicPartition;
@@ -94,10 +95,14 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
 
         @Override
         public void wake() {
-            context.eventLoop().execute(() -> {
-                wakePending = false;
-                tryComplete(false);
-            });
+            try {
+                context.eventLoop().execute(() -> {
+                    wakePending = false;
+                    tryComplete(false);
+                });
+            } catch (RejectedExecutionException e) {
+                // the server is shutting down: the connection is gone and nobody waits for the answer
+            }
         }
 
         void tryComplete(boolean force) {

@@ -19,6 +19,7 @@ final class FetchWaiters {
     }
 
     private final Map<TopicPartition, Set<Waiter>> waiting = new ConcurrentHashMap<>();
+    private volatile boolean closed;
 
     void add(TopicPartition tp, Waiter w) {
         waiting.computeIfAbsent(tp, k -> ConcurrentHashMap.newKeySet()).add(w);
@@ -31,7 +32,19 @@ final class FetchWaiters {
         }
     }
 
+    /**
+     * The server is stopping: forget every waiter and wake none again. The log outlives the server and
+     * keeps calling {@link #onHighWatermark}; a waiter's event loop may already be gone.
+     */
+    void close() {
+        closed = true;
+        waiting.clear();
+    }
+
     void onHighWatermark(PartitionLog log) {
+        if (closed) {
+            return;
+        }
         Set<Waiter> set = waiting.get(new TopicPartition(log.topic(), log.partition()));
         if (set != null && !set.isEmpty()) {
             for (Waiter w : set.toArray(new Waiter[0])) {

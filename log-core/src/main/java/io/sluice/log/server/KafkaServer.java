@@ -40,15 +40,17 @@ public final class KafkaServer implements AutoCloseable {
     private final int port;
     private final MetricRegistry registry;
     private final GroupTimer.SystemTimer groupTimer;
+    private final FetchWaiters fetchWaiters;
 
     private KafkaServer(EventLoopGroup boss, EventLoopGroup workers, Channel serverChannel, int port,
-                        MetricRegistry registry, GroupTimer.SystemTimer groupTimer) {
+                        MetricRegistry registry, GroupTimer.SystemTimer groupTimer, FetchWaiters fetchWaiters) {
         this.boss = boss;
         this.workers = workers;
         this.serverChannel = serverChannel;
         this.port = port;
         this.registry = registry;
         this.groupTimer = groupTimer;
+        this.fetchWaiters = fetchWaiters;
     }
 
     /** Binds and starts serving {@code log}; returns once the port is bound. */
@@ -64,7 +66,7 @@ public final class KafkaServer implements AutoCloseable {
             ServerMetrics metrics = new ServerMetrics(registry);
             FetchWaiters fetchWaiters = new FetchWaiters();
             log.setHighWatermarkListener(fetchWaiters::onHighWatermark);
-            ProducerIdAllocator producerIds = new ProducerIdAllocator(io.sluice.log.internals.FileIO.real(), log.dataDir());
+            ProducerIdAllocator producerIds = new ProducerIdAllocator(log.fileIO(), log.dataDir());
             // Set once the port is bound; connections are accepted only after that (AUTO_READ below).
             java.util.concurrent.atomic.AtomicReference<BrokerIdentity> identity = new java.util.concurrent.atomic.AtomicReference<>();
             java.util.function.Supplier<BrokerIdentity> broker = identity::get;
@@ -124,7 +126,7 @@ public final class KafkaServer implements AutoCloseable {
             ch.config().setAutoRead(true); // start accepting now that Metadata knows the advertised address
             LOG.info("Kafka-protocol server listening on {}:{} (advertised {}:{})", config.listenHost(), port,
                     advertisedHost, advertisedPort);
-            return new KafkaServer(boss, workers, ch, port, registry, groupTimer);
+            return new KafkaServer(boss, workers, ch, port, registry, groupTimer, fetchWaiters);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             groupTimer.close();
@@ -153,6 +155,7 @@ public final class KafkaServer implements AutoCloseable {
     /** Stops accepting, closes every connection and stops the event loops. Does not close the log. */
     @Override
     public void close() {
+        fetchWaiters.close(); // the log outlives the server: its flushes must not wake dead event loops
         serverChannel.close().syncUninterruptibly();
         groupTimer.close();
         shutdown(boss, workers);
