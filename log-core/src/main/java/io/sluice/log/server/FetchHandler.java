@@ -22,16 +22,24 @@ import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
 import org.apache.kafka.common.message.FetchResponseData.PartitionData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.MemoryRecords;
+import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.record.Records;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FetchResponse;
+import org.apache.kafka.common.utils.Time;
 
 /**
  * Fetch: whole batches from each partition, never past its high watermark, sent zero-copy from the
  * segment files. A fetch that finds fewer than {@code min_bytes} waits (long poll) until a partition it
  * reads advances or {@code max_wait_ms} passes. Sessions are not kept: every response carries session
  * id 0, which clients treat as "send full fetch requests" (as Kafka does when its session cache is full).
+ *
+ * <p>Fetch versions 0 to 3 predate message format v2: as Kafka does, their records are down-converted
+ * (with kafka-clients' {@code Records.downConvert}) to magic 0 (v0, v1) or magic 1 (v2, v3), in memory
+ * rather than zero-copy; headers, producer ids and sequences are lost as they are in Kafka.
+ *
+ * <p>A fetch whose response future is cancelled (its connection closed) stops waiting at once.
  */
 final class FetchHandler implements ApiHandler<FetchRequest> {
     private final LogManager log;
@@ -63,9 +71,21 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
         ScheduledFuture<?> timeout;
         boolean wakePending;
 
+        /** Bytes of records per topic in the response being built; counted once it is sent. */
+        final Map<String, Long> bytesByTopic = new HashMap<>();
+
         DelayedFetch(RequestContext context, FetchRequestData data) {
             this.context = context;
             this.data = data;
+            // Completed, timed out or cancelled by a closing connection: stop waiting either way.
+            future.whenComplete((r, t) -> stopWaiting());
+        }
+
+        private void stopWaiting() {
+            if (timeout != null) {
+                timeout.cancel(false);
+            }
+            partitions.forEach(tp -> waiters.remove(tp, this));
         }
 
         void await() {
@@ -101,7 +121,8 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
                     tryComplete(false);
                 });
             } catch (RejectedExecutionException e) {
-                // the server is shutting down: the connection is gone and nobody waits for the answer
+                // The server is shutting down; this runs on the log's flusher, which must not fail for it.
+                stopWaiting();
             }
         }
 
@@ -119,15 +140,14 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
                 }
             }
             if (force || error || bytes >= data.minBytes() || data.maxWaitMs() <= 0 || data.topics().isEmpty()) {
-                if (timeout != null) {
-                    timeout.cancel(false);
-                }
-                partitions.forEach(tp -> waiters.remove(tp, this));
+                // counted first: completing writes the response (on this event loop, so not yet done)
+                bytesByTopic.forEach(metrics::topicBytesOut);
                 future.complete(new FetchResponse(response));
             }
         }
 
         private FetchResponseData read() {
+            bytesByTopic.clear();
             boolean byId = context.apiVersion() >= 13;
             Map<Uuid, String> names = byId ? topicNames() : Map.of();
             FetchResponseData response = new FetchResponseData().setErrorCode(Errors.NONE.code()).setSessionId(0)
@@ -165,7 +185,10 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
                         if (records.sizeInBytes() > 0) {
                             first = false;
                             remaining = Math.max(0, remaining - records.sizeInBytes());
-                            metrics.topicBytesOut(name, records.sizeInBytes());
+                            bytesByTopic.merge(name, (long) records.sizeInBytes(), Long::sum);
+                            if (context.apiVersion() <= 3) {
+                                records = downConvert(records, p.fetchOffset());
+                            }
                         }
                         pd.setErrorCode(Errors.NONE.code()).setHighWatermark(r.highWatermark())
                                 .setLastStableOffset(r.highWatermark()).setLogStartOffset(r.logStartOffset())
@@ -179,6 +202,12 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
                 }
             }
             return response;
+        }
+
+        /** Message format v2 rewritten for the fetch versions that cannot read it, as Kafka does. */
+        private Records downConvert(Records records, long fetchOffset) {
+            byte magic = context.apiVersion() <= 1 ? RecordBatch.MAGIC_VALUE_V0 : RecordBatch.MAGIC_VALUE_V1;
+            return records.downConvert(magic, fetchOffset, Time.SYSTEM).records();
         }
 
         private Map<Uuid, String> topicNames() {

@@ -41,6 +41,15 @@ final class FetchWaiters {
         waiting.clear();
     }
 
+    /** Waiting registrations, one per fetch and partition (the fetch-waiters gauge). */
+    int size() {
+        int n = 0;
+        for (Set<Waiter> set : waiting.values()) {
+            n += set.size();
+        }
+        return n;
+    }
+
     void onHighWatermark(PartitionLog log) {
         if (closed) {
             return;

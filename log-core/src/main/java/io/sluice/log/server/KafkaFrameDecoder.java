@@ -10,10 +10,13 @@ import java.util.List;
  * Splits the byte stream into Kafka request frames: a 4-byte big-endian size, then that many bytes.
  * A partial frame waits for more bytes with the reader index untouched; a size that is negative or
  * above {@code socket.request.max.bytes} is refused with {@link CorruptedFrameException}, which closes
- * the connection (as Kafka does with InvalidReceiveException). Emits each frame as a retained slice.
+ * the connection (as Kafka does with InvalidReceiveException). Once a size has been refused the stream
+ * has no frame boundaries left, so every later byte is discarded unread (no second error, no second
+ * log line). Emits each frame as a retained slice. One instance per connection.
  */
 final class KafkaFrameDecoder extends ByteToMessageDecoder {
     private final int maxFrameBytes;
+    private boolean failed;
 
     KafkaFrameDecoder(int maxFrameBytes) {
         this.maxFrameBytes = maxFrameBytes;
@@ -21,10 +24,15 @@ final class KafkaFrameDecoder extends ByteToMessageDecoder {
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (failed) {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
         while (in.readableBytes() >= 4) {
             int size = in.getInt(in.readerIndex());
             if (size < 0 || size > maxFrameBytes) {
                 in.skipBytes(in.readableBytes());
+                failed = true;
                 throw new CorruptedFrameException("request frame of " + size + " bytes is outside [0, "
                         + maxFrameBytes + "] (socket.request.max.bytes)");
             }

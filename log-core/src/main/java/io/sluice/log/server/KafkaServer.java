@@ -1,6 +1,7 @@
 package io.sluice.log.server;
 
 import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.jmx.JmxReporter;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -33,6 +34,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class KafkaServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaServer.class);
+    /** The JMX domain of the server's MBeans ({@code io.sluice:name=sluice.server.*,type=...}). */
+    public static final String JMX_DOMAIN = "io.sluice";
+    static final String FETCH_WAITERS_GAUGE = "sluice.server.fetch-waiters";
 
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
@@ -41,9 +45,12 @@ public final class KafkaServer implements AutoCloseable {
     private final MetricRegistry registry;
     private final GroupTimer.SystemTimer groupTimer;
     private final FetchWaiters fetchWaiters;
+    private final JmxReporter jmx;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private KafkaServer(EventLoopGroup boss, EventLoopGroup workers, Channel serverChannel, int port,
-                        MetricRegistry registry, GroupTimer.SystemTimer groupTimer, FetchWaiters fetchWaiters) {
+                        MetricRegistry registry, GroupTimer.SystemTimer groupTimer, FetchWaiters fetchWaiters,
+                        JmxReporter jmx) {
         this.boss = boss;
         this.workers = workers;
         this.serverChannel = serverChannel;
@@ -51,6 +58,7 @@ public final class KafkaServer implements AutoCloseable {
         this.registry = registry;
         this.groupTimer = groupTimer;
         this.fetchWaiters = fetchWaiters;
+        this.jmx = jmx;
     }
 
     /** Binds and starts serving {@code log}; returns once the port is bound. */
@@ -65,6 +73,8 @@ public final class KafkaServer implements AutoCloseable {
         try {
             ServerMetrics metrics = new ServerMetrics(registry);
             FetchWaiters fetchWaiters = new FetchWaiters();
+            registry.remove(FETCH_WAITERS_GAUGE); // a previous server on the same registry
+            registry.gauge(FETCH_WAITERS_GAUGE, () -> fetchWaiters::size);
             log.setHighWatermarkListener(fetchWaiters::onHighWatermark);
             ProducerIdAllocator producerIds = new ProducerIdAllocator(log.fileIO(), log.dataDir());
             // Set once the port is bound; connections are accepted only after that (AUTO_READ below).
@@ -126,7 +136,9 @@ public final class KafkaServer implements AutoCloseable {
             ch.config().setAutoRead(true); // start accepting now that Metadata knows the advertised address
             LOG.info("Kafka-protocol server listening on {}:{} (advertised {}:{})", config.listenHost(), port,
                     advertisedHost, advertisedPort);
-            return new KafkaServer(boss, workers, ch, port, registry, groupTimer, fetchWaiters);
+            JmxReporter jmx = JmxReporter.forRegistry(registry).inDomain(JMX_DOMAIN).build();
+            jmx.start();
+            return new KafkaServer(boss, workers, ch, port, registry, groupTimer, fetchWaiters, jmx);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             groupTimer.close();
@@ -148,17 +160,25 @@ public final class KafkaServer implements AutoCloseable {
         return port;
     }
 
+    /** The server's metrics (see ServerMetrics for the names), also reported over JMX. */
     public MetricRegistry metrics() {
         return registry;
     }
 
-    /** Stops accepting, closes every connection and stops the event loops. Does not close the log. */
+    /**
+     * Stops accepting, closes every connection and stops the event loops. Does not close the log.
+     * Idempotent (a shutdown hook and a try-with-resources may both call it).
+     */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         fetchWaiters.close(); // the log outlives the server: its flushes must not wake dead event loops
         serverChannel.close().syncUninterruptibly();
         groupTimer.close();
         shutdown(boss, workers);
+        jmx.stop();
         LOG.info("Kafka-protocol server on port {} stopped", port);
     }
 

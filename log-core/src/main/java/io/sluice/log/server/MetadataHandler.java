@@ -49,7 +49,7 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
                 .setClusterAuthorizedOperations(NOT_REQUESTED);
         response.brokers().add(new MetadataResponseBroker().setNodeId(broker.nodeId()).setHost(broker.host())
                 .setPort(broker.port()).setRack(null));
-        if (data.topics() == null) {
+        if (request.isAllTopics()) { // null topics, or (v0 only) an empty list
             for (TopicDescription t : log.topics()) {
                 response.topics().add(describe(t));
             }

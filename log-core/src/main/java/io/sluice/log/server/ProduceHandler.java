@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
@@ -47,7 +48,8 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
         List<Outcome> outcomes = new ArrayList<>();
         for (ProduceRequestData.TopicProduceData topic : data.topicData()) {
             for (ProduceRequestData.PartitionProduceData p : topic.partitionData()) {
-                outcomes.add(append(topic.name(), p, acks == -1, data.transactionalId() != null));
+                outcomes.add(append(topic.name(), p, acks == -1, data.transactionalId() != null,
+                        context.apiVersion()));
             }
         }
         if (acks == 0) {
@@ -77,7 +79,7 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
     }
 
     private Outcome append(String topic, ProduceRequestData.PartitionProduceData p, boolean waitDurable,
-                           boolean transactional) {
+                           boolean transactional, short version) {
         PartitionProduceResponse r = new PartitionProduceResponse().setIndex(p.index()).setBaseOffset(-1)
                 .setLogAppendTimeMs(-1).setLogStartOffset(-1);
         if (transactional) {
@@ -90,6 +92,8 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
                     .setErrorMessage("cannot append to internal topic " + topic), CompletableFuture.completedFuture(null));
         }
         try {
+            // Kafka's own check: v3+ carries exactly one magic-v2 batch, zstd only from v7.
+            ProduceRequest.validateRecords(version, p.records());
             PartitionLog partition = log.partition(topic, p.index());
             MemoryRecords records = (MemoryRecords) p.records();
             AppendResult result = partition.append(records);
@@ -101,7 +105,7 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
             CompletableFuture<Void> durable = waitDurable ? partition.awaitDurable(result.lastOffset())
                     : CompletableFuture.completedFuture(null);
             return new Outcome(topic, r, durable);
-        } catch (LogException | ClassCastException e) {
+        } catch (LogException | ApiException | ClassCastException e) {
             Errors error = ErrorMapping.of(e);
             LOG.debug("Produce to {}-{} refused: {}", topic, p.index(), e.getMessage());
             return new Outcome(topic, r.setErrorCode(error.code()).setErrorMessage(e.getMessage()),

@@ -4,19 +4,32 @@ import com.codahale.metrics.Counter;
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
-import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.protocol.ApiKeys;
 
 /**
- * The server's Dropwizard metrics, named {@code sluice.server.*}: per-API request rate and latency,
- * bytes in and out, active connections, malformed requests and consumer-group rebalances. Per-topic metrics are added by the
- * handlers through {@link #registry()}. Thread-safe.
+ * The server's Dropwizard metrics, named {@code sluice.server.*}:
+ * <ul>
+ *   <li>{@code requests.<Api>} (timer): per-API request rate and latency, from parse until the response
+ *       is ready and its turn has come (created on the API's first request; cancelled ones not counted);</li>
+ *   <li>{@code bytes-in}, {@code bytes-out} (meters): request and response bytes, frames included;</li>
+ *   <li>{@code topic.<topic>.bytes-in}, {@code .messages-in}, {@code .bytes-out} (meters): per topic,
+ *       record bytes appended (duplicates excluded), records appended, record bytes sent to fetchers;</li>
+ *   <li>{@code connections} (counter): active client connections;</li>
+ *   <li>{@code malformed-requests} (meter): connections closed for bad input;</li>
+ *   <li>{@code group-rebalances} (meter): consumer-group rebalances, marked by the group coordinator;</li>
+ *   <li>{@code fetch-waiters} (gauge, registered by {@link KafkaServer}): long-poll fetch registrations
+ *       (one per fetch and partition) waiting for data.</li>
+ * </ul>
+ * {@link KafkaServer} reports them over JMX (domain {@code io.sluice}); {@link MetricsHttpServer} serves
+ * them in Prometheus text format. Thread-safe.
  */
 final class ServerMetrics {
     private final MetricRegistry registry;
-    private final Map<ApiKeys, Timer> requests = new EnumMap<>(ApiKeys.class);
+    /** Created on an API's first request, so that only APIs in use are reported. */
+    private final Map<ApiKeys, Timer> requests = new ConcurrentHashMap<>();
     private final Meter bytesIn;
     private final Meter bytesOut;
     private final Counter connections;
@@ -30,9 +43,6 @@ final class ServerMetrics {
         this.connections = registry.counter("sluice.server.connections");
         this.badRequests = registry.meter("sluice.server.malformed-requests");
         this.groupRebalances = registry.meter("sluice.server.group-rebalances");
-        for (ApiKeys api : ApiKeys.values()) {
-            requests.put(api, registry.timer("sluice.server.requests." + api.name));
-        }
     }
 
     MetricRegistry registry() {
@@ -40,7 +50,8 @@ final class ServerMetrics {
     }
 
     void requestDone(ApiKeys api, long nanos) {
-        requests.get(api).update(nanos, TimeUnit.NANOSECONDS);
+        requests.computeIfAbsent(api, a -> registry.timer("sluice.server.requests." + a.name))
+                .update(nanos, TimeUnit.NANOSECONDS);
     }
 
     void bytesIn(long n) {
@@ -63,7 +74,7 @@ final class ServerMetrics {
         badRequests.mark();
     }
 
-    /** A consumer group started a rebalance. */
+    /** A consumer group started a rebalance (called by the group coordinator). */
     void groupRebalance() {
         groupRebalances.mark();
     }
