@@ -56,6 +56,7 @@ final class LogServerCommand implements Callable<Integer> {
     // guarded by lifecycle
     private LogManager logManager;
     private KafkaServer server;
+    private io.sluice.log.server.MetricsHttpServer metricsHttp;
     private Thread shutdownHook;
     private boolean stopping;
     private Level previousLevel;
@@ -99,6 +100,7 @@ final class LogServerCommand implements Callable<Integer> {
                 throw new CliException("cannot listen on " + listen + ": " + message(e));
             }
             port = server.port();
+            metricsHttp = startMetricsHttp(settings);
             advertised = advertise != null ? advertise.toString()
                     : new HostPort(listen.host(), port).toString();
         }
@@ -114,6 +116,22 @@ final class LogServerCommand implements Callable<Integer> {
             throw e;
         }
         return cleanlyStopped ? CommandLine.ExitCode.OK : CommandLine.ExitCode.SOFTWARE;
+    }
+
+    /** Serves the server's metrics in Prometheus format, unless turned off; a taken port only costs a warning. */
+    private io.sluice.log.server.MetricsHttpServer startMetricsHttp(LogSettings settings) {
+        java.util.Optional<String> listen = settings.metricsHttpListen();
+        if (listen.isEmpty()) {
+            return null;
+        }
+        try {
+            HostPort at = HostPort.parse(listen.get());
+            return io.sluice.log.server.MetricsHttpServer.start(at.host(), at.port(), server.metrics());
+        } catch (RuntimeException e) {
+            LOG.warn("Metrics endpoint not started on {} ({}); metrics stay available over JMX", listen.get(),
+                    message(e));
+            return null;
+        }
     }
 
     /** Waits until the server accepts connections; false on timeout. For tests that run the command in a thread. */
@@ -154,6 +172,9 @@ final class LogServerCommand implements Callable<Integer> {
             try {
                 if (!fromHook) {
                     removeShutdownHook();
+                }
+                if (metricsHttp != null) {
+                    metricsHttp.close();
                 }
                 if (server != null) {
                     LOG.info("Stopping ({}): closing the Kafka-protocol server on port {}", reason, server.port());

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.sluice.log.InvalidConfigException;
 import io.sluice.log.LogManagerConfig;
 import io.sluice.log.TopicConfig;
+import io.sluice.log.server.GroupCoordinatorConfig;
 import io.sluice.log.server.KafkaServerConfig;
 import java.io.IOException;
 import java.io.Reader;
@@ -46,13 +47,21 @@ final class LogSettings {
     static final String NUM_PARTITIONS = "num.partitions";
     /** Netty event-loop threads; 0 means one per available processor. */
     static final String IO_THREADS = "num.io.threads";
+    static final String GROUP_INITIAL_REBALANCE_DELAY_MS = "group.initial.rebalance.delay.ms";
+    static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
+    static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
+    static final String OFFSETS_TOPIC_PARTITIONS = "offsets.topic.num.partitions";
+    /** HOST:PORT of the Prometheus /metrics endpoint; empty turns it off. */
+    static final String METRICS_HTTP_LISTEN = "metrics.http.listen";
+    static final String DEFAULT_METRICS_HTTP_LISTEN = "127.0.0.1:9404";
 
     // ---------------------------------------------------------------- topics
     static final String TOPIC_DEFAULTS = "topic.defaults";
 
     /** Every top-level key with a single value, in the order of conf/log-server.yaml. */
     static final List<String> KEYS = List.of(NODE_ID, CLUSTER_ID, MAX_REQUEST_BYTES, AUTO_CREATE_TOPICS,
-            NUM_PARTITIONS, IO_THREADS, DATA_DIR, FLUSHER_THREADS, RETENTION_CHECK_INTERVAL_MS,
+            NUM_PARTITIONS, IO_THREADS, GROUP_INITIAL_REBALANCE_DELAY_MS, GROUP_MIN_SESSION_TIMEOUT_MS,
+            GROUP_MAX_SESSION_TIMEOUT_MS, OFFSETS_TOPIC_PARTITIONS, METRICS_HTTP_LISTEN, DATA_DIR, FLUSHER_THREADS, RETENTION_CHECK_INTERVAL_MS,
             RECOVERY_CHECKPOINT_INTERVAL_MS);
 
     /** No file: every default. */
@@ -191,7 +200,27 @@ final class LogSettings {
                 .withMaxRequestBytes((int) number(MAX_REQUEST_BYTES, d.maxRequestBytes(), 1024, Integer.MAX_VALUE))
                 .withAutoCreateTopics(bool(AUTO_CREATE_TOPICS, d.autoCreateTopics()),
                         (int) number(NUM_PARTITIONS, d.defaultPartitions(), 1, 1_000_000))
-                .withIoThreads(ioThreads == 0 ? d.ioThreads() : ioThreads);
+                .withIoThreads(ioThreads == 0 ? d.ioThreads() : ioThreads)
+                .withGroups(groupConfig(d.groups()));
+    }
+
+    private GroupCoordinatorConfig groupConfig(GroupCoordinatorConfig d) {
+        int minSession = (int) number(GROUP_MIN_SESSION_TIMEOUT_MS, d.minSessionTimeoutMs(), 0, Integer.MAX_VALUE);
+        int maxSession = (int) number(GROUP_MAX_SESSION_TIMEOUT_MS, d.maxSessionTimeoutMs(), 0, Integer.MAX_VALUE);
+        if (maxSession < minSession) {
+            throw invalid(GROUP_MAX_SESSION_TIMEOUT_MS, Integer.toString(maxSession),
+                    "at least " + GROUP_MIN_SESSION_TIMEOUT_MS + " (" + minSession + ")");
+        }
+        return d.withInitialRebalanceDelayMs((int) number(GROUP_INITIAL_REBALANCE_DELAY_MS,
+                        d.initialRebalanceDelayMs(), 0, Integer.MAX_VALUE))
+                .withSessionTimeoutRange(minSession, maxSession)
+                .withOffsetsTopicPartitions((int) number(OFFSETS_TOPIC_PARTITIONS, d.offsetsTopicPartitions(), 1, 1000));
+    }
+
+    /** Where to serve Prometheus metrics, or empty when {@value #METRICS_HTTP_LISTEN} is set to "". */
+    java.util.Optional<String> metricsHttpListen() {
+        String v = values.getOrDefault(METRICS_HTTP_LISTEN, DEFAULT_METRICS_HTTP_LISTEN).trim();
+        return v.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(v);
     }
 
     private long number(String key, long fallback, long min, long max) {

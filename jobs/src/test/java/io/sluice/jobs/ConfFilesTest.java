@@ -35,6 +35,11 @@ class ConfFilesTest {
         d.put(LogSettings.AUTO_CREATE_TOPICS, String.valueOf(s.autoCreateTopics()));
         d.put(LogSettings.NUM_PARTITIONS, String.valueOf(s.defaultPartitions()));
         d.put(LogSettings.IO_THREADS, "0"); // one per processor
+        d.put(LogSettings.GROUP_INITIAL_REBALANCE_DELAY_MS, String.valueOf(s.groups().initialRebalanceDelayMs()));
+        d.put(LogSettings.GROUP_MIN_SESSION_TIMEOUT_MS, String.valueOf(s.groups().minSessionTimeoutMs()));
+        d.put(LogSettings.GROUP_MAX_SESSION_TIMEOUT_MS, String.valueOf(s.groups().maxSessionTimeoutMs()));
+        d.put(LogSettings.OFFSETS_TOPIC_PARTITIONS, String.valueOf(s.groups().offsetsTopicPartitions()));
+        d.put(LogSettings.METRICS_HTTP_LISTEN, LogSettings.DEFAULT_METRICS_HTTP_LISTEN);
         d.put(LogSettings.DATA_DIR, "data/log");
         d.put(LogSettings.FLUSHER_THREADS, String.valueOf(m.flusherThreads()));
         d.put(LogSettings.RETENTION_CHECK_INTERVAL_MS, String.valueOf(m.retentionCheckIntervalMs()));
