@@ -18,13 +18,13 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.record.FileRecords;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.MutableRecordBatch;
+import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.record.TimestampType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,7 +73,7 @@ public final class PartitionLog implements AutoCloseable {
     /** First offset not yet compacted; only the cleaner reads or writes it (under maintenanceLock). */
     long cleanedUpTo;
 
-    private final AtomicLong flushDeadline = new AtomicLong(Long.MAX_VALUE);
+    private final FlushTrigger flushTrigger;
     private volatile long lastFlushStartMs;
     private volatile Exception failure;
     private volatile boolean closed;
@@ -88,6 +88,7 @@ public final class PartitionLog implements AutoCloseable {
         this.metadata = metadata;
         this.segments = new ConcurrentSkipListMap<>(loaded.segments());
         this.producers = loaded.producerState();
+        this.flushTrigger = new FlushTrigger(ctx.flushExecutor(), this::scheduledFlush);
         LogSegment active = segments.lastEntry().getValue();
         this.logEnd = new LogPosition(active.nextOffset(), active.baseOffset(), active.sizeInBytes());
         this.highWatermark = logEnd; // the loader fsynced everything it kept
@@ -331,35 +332,13 @@ public final class PartitionLog implements AutoCloseable {
         }
     }
 
-    /** Schedules the flusher according to the topic's policy; never later than the policy allows. */
+    /** Asks for a flush no later than the topic's policy allows. */
     private void scheduleFlush() {
-        TopicConfig cfg = config;
         long now = ctx.time().milliseconds();
-        long deadline;
-        if (cfg.groupCommit()) {
-            deadline = Math.max(now, lastFlushStartMs + cfg.flushIntervalMinMs());
-        } else {
-            long first = firstUnflushedAppendMs;
-            deadline = (first < 0 ? now : first) + cfg.flushMaxDelayMs();
-        }
-        while (true) {
-            long current = flushDeadline.get();
-            if (current <= deadline) {
-                return;
-            }
-            if (flushDeadline.compareAndSet(current, deadline)) {
-                break;
-            }
-        }
-        try {
-            ctx.flushExecutor().schedule(this::scheduledFlush, Math.max(0, deadline - now), TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            flushDeadline.set(Long.MAX_VALUE); // shutting down: close() flushes
-        }
+        flushTrigger.requestBy(FlushTrigger.due(config, now, lastFlushStartMs, firstUnflushedAppendMs), now);
     }
 
     private void scheduledFlush() {
-        flushDeadline.set(Long.MAX_VALUE);
         if (closed || failure != null) {
             return;
         }
@@ -432,18 +411,14 @@ public final class PartitionLog implements AutoCloseable {
         return Optional.empty();
     }
 
-    /** The largest record timestamp below the high watermark's segment end, if any record has one. */
+    /** The largest record timestamp in the segments up to the high watermark's, if any record has one. */
     public java.util.OptionalLong maxTimestamp() {
         LogPosition hw = highWatermark;
-        long max = RecordBatchConstants.NO_TIMESTAMP;
+        long max = RecordBatch.NO_TIMESTAMP;
         for (LogSegment s : segments.headMap(hw.segmentBase(), true).values()) {
             max = Math.max(max, s.maxTimestamp());
         }
-        return max == RecordBatchConstants.NO_TIMESTAMP ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(max);
-    }
-
-    private static final class RecordBatchConstants {
-        static final long NO_TIMESTAMP = org.apache.kafka.common.record.RecordBatch.NO_TIMESTAMP;
+        return max == RecordBatch.NO_TIMESTAMP ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(max);
     }
 
     // ---------------------------------------------------------------- state
