@@ -249,6 +249,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
                     continue; // acks=0: Kafka sends no response
                 }
                 region = new SendRegion(r.toSend(p.header().toResponseHeader(), p.version()));
+            } catch (CloseConnectionException e) {
+                LOG.info("Closing connection from {}: {}", label, e.getMessage());
+                closeConnection(ctx);
+                break;
             } catch (RuntimeException e) {
                 // A response that cannot be written: closing is the only way to keep the order promise.
                 LOG.warn("Closing connection from {}: cannot answer {} v{}", label, p.header().apiKey(), p.version(), e);
@@ -271,6 +275,9 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             return p.response().join();
         } catch (CompletionException | CancellationException e) {
             Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof CloseConnectionException close) {
+                throw close;
+            }
             if (cause instanceof ApiException) {
                 LOG.debug("{} v{} from {} answered with {}", p.header().apiKey(), p.version(), label, cause.toString());
             } else {

@@ -53,6 +53,14 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
             }
         }
         if (acks == 0) {
+            for (Outcome o : outcomes) {
+                if (o.response().errorCode() != Errors.NONE.code()) {
+                    // No response is read with acks=0: closing the connection is how Kafka reports the error.
+                    return CompletableFuture.failedFuture(new CloseConnectionException("acks=0 produce to "
+                            + o.topic() + "-" + o.response().index() + " failed with "
+                            + Errors.forCode(o.response().errorCode())));
+                }
+            }
             return CompletableFuture.completedFuture(null);
         }
         CompletableFuture<?>[] waits = outcomes.stream().map(Outcome::durable).toArray(CompletableFuture[]::new);
