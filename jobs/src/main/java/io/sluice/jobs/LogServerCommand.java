@@ -47,6 +47,13 @@ final class LogServerCommand implements Callable<Integer> {
                     + "needed when listening on 0.0.0.0).")
     HostPort advertise;
 
+    static final String DEFAULT_REGISTRY_LISTEN = "127.0.0.1:8081";
+
+    @Option(names = "--registry-listen", paramLabel = "HOST:PORT", defaultValue = DEFAULT_REGISTRY_LISTEN,
+            description = "Address of the schema registry's HTTP API, in this process, storing schemas in this server's "
+                    + "_schemas topic (default: " + DEFAULT_REGISTRY_LISTEN + "); empty or 'off' turns it off.")
+    String registryListen;
+
     @Spec
     CommandSpec spec;
 
@@ -57,6 +64,8 @@ final class LogServerCommand implements Callable<Integer> {
     private LogManager logManager;
     private KafkaServer server;
     private io.sluice.log.server.MetricsHttpServer metricsHttp;
+    private io.sluice.registry.SchemaRegistry registry;
+    private volatile int registryPort = -1;
     private Thread shutdownHook;
     private boolean stopping;
     private Level previousLevel;
@@ -73,6 +82,7 @@ final class LogServerCommand implements Callable<Integer> {
         if (advertise != null && advertise.port() == 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--advertise needs a port in [1, 65535], was 0");
         }
+        HostPort registryAt = registryAddress();
         LogSettings settings = log.settings();
         KafkaServerConfig config = settings.serverConfig(listen.host(), listen.port());
         if (advertise != null) {
@@ -103,10 +113,14 @@ final class LogServerCommand implements Callable<Integer> {
             metricsHttp = startMetricsHttp(settings);
             advertised = advertise != null ? advertise.toString()
                     : new HostPort(listen.host(), port).toString();
+            registry = startRegistry(registryAt, advertised);
         }
         PrintWriter out = spec.commandLine().getOut();
         out.println("sluice log-server listening on " + new HostPort(listen.host(), port) + " (advertised " + advertised
                 + ", data dir " + dataDir + ")");
+        if (registry != null) {
+            out.println("schema registry listening on " + new HostPort(registryAt.host(), registryPort));
+        }
         out.flush();
         ready.countDown();
         try {
@@ -132,6 +146,43 @@ final class LogServerCommand implements Callable<Integer> {
                     message(e));
             return null;
         }
+    }
+
+    /**
+     * Starts the schema registry against this server (its advertised address), unless turned off; a taken port or
+     * any other failure only costs a warning, as for the metrics endpoint.
+     */
+    private io.sluice.registry.SchemaRegistry startRegistry(HostPort hp, String bootstrap) {
+        if (hp == null) {
+            return null;
+        }
+        try {
+            io.sluice.registry.SchemaRegistry r = io.sluice.registry.SchemaRegistry.start(
+                    new io.sluice.registry.RegistryConfig(hp.host(), hp.port(), bootstrap));
+            registryPort = r.port();
+            return r;
+        } catch (RuntimeException e) {
+            LOG.warn("Schema registry not started on {} ({})", hp, message(e));
+            return null;
+        }
+    }
+
+    /** --registry-listen parsed; null when turned off (empty or "off"). */
+    private HostPort registryAddress() {
+        String at = registryListen == null ? "" : registryListen.trim();
+        if (at.isEmpty() || at.equalsIgnoreCase("off")) {
+            return null;
+        }
+        try {
+            return HostPort.parse(at);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--registry-listen: " + e.getMessage());
+        }
+    }
+
+    /** The schema registry's bound port once ready, or -1 when it is off or did not start. */
+    int registryPort() {
+        return registryPort;
     }
 
     /** Waits until the server accepts connections; false on timeout. For tests that run the command in a thread. */
@@ -175,6 +226,14 @@ final class LogServerCommand implements Callable<Integer> {
                 }
                 if (metricsHttp != null) {
                     metricsHttp.close();
+                }
+                if (registry != null) {
+                    LOG.info("Stopping ({}): closing the schema registry on port {}", reason, registry.port());
+                    try {
+                        registry.close();
+                    } catch (RuntimeException e) {
+                        LOG.warn("Closing the schema registry failed: {}", message(e));
+                    }
                 }
                 if (server != null) {
                     LOG.info("Stopping ({}): closing the Kafka-protocol server on port {}", reason, server.port());

@@ -75,6 +75,9 @@ class LogServerCommandTest {
         LogServerCommand command = cl.getSubcommands().get("log-server").getCommand();
         List<String> all = new ArrayList<>(List.of("log-server"));
         all.addAll(List.of(args));
+        if (!all.contains("--registry-listen")) {
+            all.addAll(List.of("--registry-listen", "off")); // the registry has its own test below
+        }
         Future<Integer> exit = runner.submit(() -> cl.execute(all.toArray(String[]::new)));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!command.awaitReady(50, TimeUnit.MILLISECONDS)) {
@@ -241,5 +244,33 @@ class LogServerCommandTest {
         assertThat(server.exit().get(30, TimeUnit.SECONDS)).as("exit code; stderr: %s", server.err()).isEqualTo(1);
         assertThat(server.err().toString()).contains(conf.toString()).contains("'num.partitions'");
         assertThat(dataDir()).as("nothing was opened").doesNotExist();
+    }
+
+    @Test
+    void registryListenServesTheSchemaRegistryStoringIntoThisServer() throws Exception {
+        // given
+        Server server = start("--listen", "127.0.0.1:0", "--data-dir", dataDir().toString(), "--registry-listen",
+                "127.0.0.1:0");
+        int registryPort = server.command().registryPort();
+        assertThat(registryPort).as("registry port; stderr: %s", server.err()).isPositive();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        String schema = "{\\\"type\\\":\\\"record\\\",\\\"name\\\":\\\"E\\\",\\\"fields\\\":[]}";
+
+        // when
+        java.net.http.HttpResponse<String> r = http.send(java.net.http.HttpRequest
+                .newBuilder(java.net.URI.create("http://127.0.0.1:" + registryPort + "/subjects/demo-value/versions"))
+                .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"schema\":\"" + schema + "\"}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        int exit = server.stop();
+
+        // then
+        assertThat(r.statusCode()).as("register: %s", r.body()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("{\"id\":1}");
+        assertThat(server.out().toString()).as("ready lines").contains("schema registry listening on 127.0.0.1:" + registryPort);
+        assertThat(exit).as("exit code; stderr: %s", server.err()).isZero();
+        try (LogManager m = LogManager.open(LogManagerConfig.defaults(dataDir()))) {
+            assertThat(m.partition("_schemas", 0).highWatermark()).as("records in _schemas").isEqualTo(1);
+        }
     }
 }

@@ -41,7 +41,8 @@ class LogServerProcessTest {
         Path stderr = tmp.resolve("stderr.txt");
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Process server = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-                "io.sluice.jobs.SluiceCli", "log-server", "--listen", "127.0.0.1:0", "--data-dir", dataDir.toString())
+                "io.sluice.jobs.SluiceCli", "log-server", "--listen", "127.0.0.1:0", "--data-dir", dataDir.toString(),
+                "--registry-listen", "off")
                 .redirectError(stderr.toFile())
                 .start();
         try {
