@@ -70,7 +70,7 @@ public class AvroDeserializer implements Deserializer<Object> {
             return null;
         }
         if (client == null) {
-            throw new IllegalStateException("AvroDeserializer is not configured: no schema registry client");
+            throw new IllegalStateException("AvroDeserializer is not configured: no schema registry client (name it in value.deserializer so that the consumer configures it, or call configure() on an instance: Kafka clients do not configure deserializer instances they are given)");
         }
         if (payload.length == 0) {
             throw new TruncatedPayloadException("Empty payload: no magic byte", 0, null);

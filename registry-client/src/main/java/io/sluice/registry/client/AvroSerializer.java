@@ -64,7 +64,7 @@ public class AvroSerializer implements Serializer<Object> {
             return null;
         }
         if (client == null) {
-            throw new IllegalStateException("AvroSerializer is not configured: no schema registry client");
+            throw new IllegalStateException("AvroSerializer is not configured: no schema registry client (name it in value.serializer so that the producer configures it, or call configure() on an instance: Kafka clients do not configure serializer instances they are given)");
         }
         Schema schema = schemaOf(data);
         String subject = WireFormat.subjectFor(topic, isKey);
