@@ -85,7 +85,10 @@ final class RestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     req.release();
                 }
             }, workers).exceptionally(t -> {
-                LOG.debug("registry request not handled", t);
+                // handle() answers every RuntimeException; anything else (an Error) must not leave the client waiting.
+                LOG.error("registry request {} {} failed without an answer; closing the connection", req.method(),
+                        req.uri(), t);
+                ctx.close();
                 return null;
             });
         } catch (RejectedExecutionException e) { // closing
