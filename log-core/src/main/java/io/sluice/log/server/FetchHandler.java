@@ -69,7 +69,8 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
         final CompletableFuture<AbstractResponse> future = new CompletableFuture<>();
         final List<TopicPartition> partitions = new ArrayList<>();
         ScheduledFuture<?> timeout;
-        boolean wakePending;
+        /** A re-check is already queued on the event loop; high-watermark advances in between share it. */
+        final java.util.concurrent.atomic.AtomicBoolean wakeQueued = new java.util.concurrent.atomic.AtomicBoolean();
 
         /** Bytes of records per topic in the response being built; counted once it is sent. */
         final Map<String, Long> bytesByTopic = new HashMap<>();
@@ -115,9 +116,12 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
 
         @Override
         public void wake() {
+            if (!wakeQueued.compareAndSet(false, true)) {
+                return;
+            }
             try {
                 context.eventLoop().execute(() -> {
-                    wakePending = false;
+                    wakeQueued.set(false);
                     tryComplete(false);
                 });
             } catch (RejectedExecutionException e) {
