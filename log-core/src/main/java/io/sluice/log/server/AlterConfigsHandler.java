@@ -4,7 +4,6 @@ import io.sluice.log.LogException;
 import io.sluice.log.LogManager;
 import io.sluice.log.TopicDescription;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -45,15 +44,13 @@ final class AlterConfigsHandler implements ApiHandler<AlterConfigsRequest> {
     @Override
     public CompletableFuture<AbstractResponse> handle(RequestContext context, AlterConfigsRequest request) {
         AlterConfigsRequestData data = request.data();
-        Map<List<Object>, Integer> occurrences = new HashMap<>();
-        for (AlterConfigsResource r : data.resources()) {
-            occurrences.merge(List.of(r.resourceType(), r.resourceName()), 1, Integer::sum);
-        }
         AlterConfigsResponseData response = new AlterConfigsResponseData().setThrottleTimeMs(0);
-        for (AlterConfigsResource r : data.resources()) {
-            ApiError error = occurrences.get(List.of(r.resourceType(), r.resourceName())) > 1
-                    ? new ApiError(Errors.INVALID_REQUEST, "Each resource must appear at most once.")
-                    : alter(r, data.validateOnly());
+        List<AlterConfigsResource> resources = new ArrayList<>(data.resources());
+        List<ApiError> errors = ConfigAlterations.alterEach(resources,
+                r -> List.of(r.resourceType(), r.resourceName()), r -> alter(r, data.validateOnly()));
+        for (int i = 0; i < errors.size(); i++) {
+            AlterConfigsResource r = resources.get(i);
+            ApiError error = errors.get(i);
             response.responses().add(new AlterConfigsResourceResponse().setResourceType(r.resourceType())
                     .setResourceName(r.resourceName()).setErrorCode(error.error().code()).setErrorMessage(error.message()));
         }

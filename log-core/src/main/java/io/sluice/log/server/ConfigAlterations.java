@@ -112,4 +112,26 @@ final class ConfigAlterations {
         Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).forEach(items::add);
         return items;
     }
+
+    /**
+     * The outcome for each resource of an AlterConfigs or IncrementalAlterConfigs request, in request order:
+     * a resource named more than once gets INVALID_REQUEST (as in Kafka), every other one what {@code alter}
+     * returns.
+     */
+    static <R> List<org.apache.kafka.common.requests.ApiError> alterEach(List<R> resources,
+            java.util.function.Function<R, ?> typeAndName,
+            java.util.function.Function<R, org.apache.kafka.common.requests.ApiError> alter) {
+        Map<Object, Integer> occurrences = new java.util.HashMap<>();
+        for (R r : resources) {
+            occurrences.merge(typeAndName.apply(r), 1, Integer::sum);
+        }
+        List<org.apache.kafka.common.requests.ApiError> out = new ArrayList<>();
+        for (R r : resources) {
+            out.add(occurrences.get(typeAndName.apply(r)) > 1
+                    ? new org.apache.kafka.common.requests.ApiError(org.apache.kafka.common.protocol.Errors.INVALID_REQUEST,
+                    "Each resource must appear at most once.")
+                    : alter.apply(r));
+        }
+        return out;
+    }
 }

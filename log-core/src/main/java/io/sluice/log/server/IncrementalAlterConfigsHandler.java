@@ -5,7 +5,6 @@ import io.sluice.log.LogManager;
 import io.sluice.log.TopicConfigDocs;
 import io.sluice.log.TopicDescription;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,19 +47,13 @@ final class IncrementalAlterConfigsHandler implements ApiHandler<IncrementalAlte
     @Override
     public CompletableFuture<AbstractResponse> handle(RequestContext context, IncrementalAlterConfigsRequest request) {
         IncrementalAlterConfigsRequestData data = request.data();
-        Map<List<Object>, Integer> occurrences = new HashMap<>();
-        for (AlterConfigsResource r : data.resources()) {
-            occurrences.merge(List.of(r.resourceType(), r.resourceName()), 1, Integer::sum);
-        }
         IncrementalAlterConfigsResponseData response = new IncrementalAlterConfigsResponseData().setThrottleTimeMs(0);
-        for (AlterConfigsResource r : data.resources()) {
-            ApiError error;
-            if (occurrences.get(List.of(r.resourceType(), r.resourceName())) > 1) {
-                error = new ApiError(org.apache.kafka.common.protocol.Errors.INVALID_REQUEST,
-                        "Each resource must appear at most once.");
-            } else {
-                error = alter(r, data.validateOnly());
-            }
+        List<AlterConfigsResource> resources = new ArrayList<>(data.resources());
+        List<ApiError> errors = ConfigAlterations.alterEach(resources,
+                r -> List.of(r.resourceType(), r.resourceName()), r -> alter(r, data.validateOnly()));
+        for (int i = 0; i < errors.size(); i++) {
+            AlterConfigsResource r = resources.get(i);
+            ApiError error = errors.get(i);
             response.responses().add(new AlterConfigsResourceResponse().setResourceType(r.resourceType())
                     .setResourceName(r.resourceName()).setErrorCode(error.error().code()).setErrorMessage(error.message()));
         }

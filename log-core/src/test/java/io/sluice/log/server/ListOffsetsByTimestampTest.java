@@ -3,9 +3,7 @@ package io.sluice.log.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.log.LogManager;
-import io.sluice.log.LogManagerConfig;
 import io.sluice.log.TopicConfig;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,10 +25,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.record.TimestampType;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * ListOffsets through the real clients: by timestamp (the first offset whose timestamp is at or after
@@ -41,25 +38,19 @@ class ListOffsetsByTimestampTest {
     /** CreateTime timestamps of offsets 0..5, out of order. */
     static final long[] TIMESTAMPS = {1_000, 3_000, 2_000, 5_000, 4_000, 4_500};
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final InProcessBroker broker = new InProcessBroker();
     LogManager log;
     KafkaServer server;
 
     @BeforeEach
-    void start() {
-        log = LogManager.open(LogManagerConfig.defaults(dir));
-        server = KafkaServer.start(KafkaServerConfig.defaults("127.0.0.1", 0), log);
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-        log.close();
+    void bind() {
+        log = broker.log();
+        server = broker.server();
     }
 
     String bootstrap() {
-        return "127.0.0.1:" + server.port();
+        return broker.bootstrap();
     }
 
     @Test

@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.sluice.log.LogManager;
-import io.sluice.log.LogManagerConfig;
 import io.sluice.log.PartitionLog;
 import io.sluice.log.ReadResult;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -21,9 +19,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.record.CompressionType;
 import org.apache.kafka.common.record.RecordBatch;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -35,25 +32,19 @@ class ProduceAcksAndCompressionTest {
     static final int RECORDS = 2_000;
     static final int PARTITIONS = 2;
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final InProcessBroker broker = new InProcessBroker();
     LogManager log;
     KafkaServer server;
 
     @BeforeEach
-    void start() {
-        log = LogManager.open(LogManagerConfig.defaults(dir));
-        server = KafkaServer.start(KafkaServerConfig.defaults("127.0.0.1", 0), log);
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-        log.close();
+    void bind() {
+        log = broker.log();
+        server = broker.server();
     }
 
     String bootstrap() {
-        return "127.0.0.1:" + server.port();
+        return broker.bootstrap();
     }
 
     static String value(int i) {

@@ -3,8 +3,6 @@ package io.sluice.log.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.log.LogManager;
-import io.sluice.log.LogManagerConfig;
-import java.nio.file.Path;
 import java.util.Map;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -12,29 +10,22 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.SimpleRecord;
 import org.apache.kafka.common.requests.ApiVersionsResponse;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** acks=0 reads no response, so a failed acks=0 produce is reported the way Kafka does: by closing. */
 class ProduceAcksZeroErrorTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final InProcessBroker broker = new InProcessBroker();
     LogManager log;
     KafkaServer server;
 
     @BeforeEach
-    void start() {
-        log = LogManager.open(LogManagerConfig.defaults(dir));
+    void bind() {
+        log = broker.log();
+        server = broker.server();
         log.createTopic("known", 1, Map.of());
-        server = KafkaServer.start(KafkaServerConfig.defaults("127.0.0.1", 0), log);
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-        log.close();
     }
 
     static MemoryRecords oneRecord() {

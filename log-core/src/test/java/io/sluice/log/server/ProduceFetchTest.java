@@ -3,8 +3,6 @@ package io.sluice.log.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.log.LogManager;
-import io.sluice.log.LogManagerConfig;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,32 +20,25 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The real Kafka Java client producing to and consuming from log-core through the server. */
 class ProduceFetchTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final InProcessBroker broker = new InProcessBroker();
     LogManager log;
     KafkaServer server;
 
     @BeforeEach
-    void start() {
-        log = LogManager.open(LogManagerConfig.defaults(dir));
-        server = KafkaServer.start(KafkaServerConfig.defaults("127.0.0.1", 0), log);
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-        log.close();
+    void bind() {
+        log = broker.log();
+        server = broker.server();
     }
 
     String bootstrap() {
-        return "127.0.0.1:" + server.port();
+        return broker.bootstrap();
     }
 
     @Test
