@@ -1,13 +1,202 @@
 package io.sluice.sink;
 
+import com.codahale.metrics.Timer;
+import io.sluice.sink.JournalEntry.CommittedFile;
+import io.sluice.sink.internals.Journal;
+import io.sluice.sink.internals.SchemaHistory.IncompatibleSchemaException;
+import io.sluice.sink.internals.TableState;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.avro.Schema;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** SKELETON — implementation lands next. */
+/**
+ * Commits one source partition's records into one table, exactly once. Each {@link #commit} covers the
+ * contiguous offset range from where the journal stands up to the offset the caller has consumed, and
+ * every file holding records of that range, in one atomic journal entry:
+ *
+ * <ol>
+ *   <li>drop what the journal already covers (a replay after a crash or a runner restart);</li>
+ *   <li>write and sync every file under a temporary name;</li>
+ *   <li>write the journal entry (the commit point);</li>
+ *   <li>rename the files into place, then close partitions the table's progress has passed.</li>
+ * </ol>
+ *
+ * A crash before 3 leaves temporary files that {@link TableSink#recover} deletes, and the range is read again
+ * from the log; a crash after 3 leaves renames that recovery finishes. Readers only ever see whole files.
+ *
+ * <p>Not thread-safe: one source partition has one committer at a time (Beam processes a key in one place).
+ */
 public final class PartitionCommitter {
-    public String topic() { throw new UnsupportedOperationException(); }
-    public int partition() { throw new UnsupportedOperationException(); }
-    public long nextOffset() { throw new UnsupportedOperationException(); }
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionCommitter.class);
+
+    private final TableState table;
+    private final String topic;
+    private final int partition;
+    private final Journal journal;
+    private long nextOffset;
+    private long seq;
+    private long maxEventTime;
+
+    PartitionCommitter(TableState table, String topic, int partition) {
+        this.table = table;
+        this.topic = topic;
+        this.partition = partition;
+        this.journal = new Journal(table.sfs(), table.paths().journal(topic, partition));
+        try {
+            JournalEntry newest = table.recoverSource(topic, partition);
+            nextOffset = newest == null ? -1 : newest.nextOffset();
+            seq = newest == null ? 0 : newest.seq();
+            maxEventTime = newest == null ? -1 : newest.maxEventTime();
+        } catch (IOException e) {
+            throw new UncheckedIOException("recovering the journal of " + topic + "-" + partition + " in table "
+                    + table.spec().name() + " failed", e);
+        }
+    }
+
+    public String topic() { return topic; }
+    public int partition() { return partition; }
+
+    /** Every offset below this is committed; -1 when this source partition has never been committed. */
+    public long nextOffset() { return nextOffset; }
+
+    /** Whether the record at {@code offset} is already in the table. */
+    public boolean isCommitted(long offset) {
+        return offset < nextOffset;
+    }
+
+    /**
+     * Commits the records consumed up to and including {@code throughOffset}.
+     *
+     * @param rows          rows to write, in any order; those at or below the journal are dropped
+     * @param deadLetters   records of the same range that go to the dead-letter table instead
+     * @param throughOffset the highest offset consumed from this source partition: the range the entry covers ends
+     *                      here even when the last records were filtered out or are absent from the log
+     * @param filtered      how many records of the range a transform filtered out (recorded, not written)
+     * @throws TableStoppedException if the table is stopped, or stops now (an incompatible writer schema)
+     */
     public CommitResult commit(List<SinkRecord> rows, List<DeadLetter> deadLetters, long throughOffset, long filtered) {
-        throw new UnsupportedOperationException();
+        table.requireRunning();
+        List<SinkRecord> fresh = new ArrayList<>(rows.size());
+        long skipped = 0;
+        for (SinkRecord r : rows) {
+            if (r.offset() < nextOffset || r.offset() > throughOffset) {
+                skipped++;
+            } else {
+                fresh.add(r);
+            }
+        }
+        List<DeadLetter> freshDead = new ArrayList<>(deadLetters.size());
+        for (DeadLetter d : deadLetters) {
+            if (d.offset() < nextOffset || d.offset() > throughOffset) {
+                skipped++;
+            } else {
+                freshDead.add(d);
+            }
+        }
+        if (skipped > 0) {
+            table.metrics().replayedSkipped.inc(skipped);
+        }
+        if (throughOffset < nextOffset || (nextOffset < 0 && fresh.isEmpty() && freshDead.isEmpty())) {
+            return new CommitResult(null, skipped, Set.of(), Set.of());
+        }
+        fresh.sort(Comparator.comparingLong(SinkRecord::offset));
+        dedupe(fresh);
+        freshDead.sort(Comparator.comparingLong(DeadLetter::offset));
+        long from = nextOffset >= 0 ? nextOffset : Math.min(
+                fresh.isEmpty() ? Long.MAX_VALUE : fresh.get(0).offset(),
+                freshDead.isEmpty() ? Long.MAX_VALUE : freshDead.get(0).offset());
+        Timer.Context timer = table.metrics().commitLatency.time();
+        try {
+            return doCommit(fresh, freshDead, from, throughOffset, filtered, skipped);
+        } catch (IOException e) {
+            throw new UncheckedIOException("commit of " + topic + "-" + partition + " offsets " + from + ".."
+                    + throughOffset + " to table " + table.spec().name() + " failed; nothing of it is visible and it is"
+                    + " retried from the journal", e);
+        } finally {
+            timer.stop();
+        }
+    }
+
+    private CommitResult doCommit(List<SinkRecord> rows, List<DeadLetter> deadLetters, long from, long through,
+                                  long filtered, long skipped) throws IOException {
+        long entrySeq = seq + 1;
+        TableSpec spec = table.spec();
+        Map<Integer, Schema> fileSchemas = new HashMap<>();
+        for (SinkRecord r : rows) {
+            if (!fileSchemas.containsKey(r.schemaId())) {
+                try {
+                    fileSchemas.put(r.schemaId(), table.history().fileSchemaFor(r.schemaId()));
+                } catch (IncompatibleSchemaException | IllegalArgumentException e) {
+                    throw table.stop("record " + r + ": " + e.getMessage());
+                }
+            }
+        }
+        long committedAt = System.currentTimeMillis();
+        List<CommittedFile> files = new ArrayList<>(table.files().writeRows(topic, partition, entrySeq, rows, fileSchemas,
+                spec.metadataField()));
+        files.addAll(table.files().writeDeadLetters(spec.name(), topic, partition, entrySeq, deadLetters, spec.zone()));
+        Map<String, Long> rowsByPartition = new LinkedHashMap<>();
+        long bytes = 0;
+        long maxEvent = maxEventTime;
+        for (SinkRecord r : rows) {
+            rowsByPartition.merge(r.partitionPath(), 1L, Long::sum);
+            maxEvent = Math.max(maxEvent, r.eventTime());
+        }
+        for (CommittedFile f : files) {
+            bytes += f.bytes();
+        }
+        Set<String> late = new LinkedHashSet<>();
+        for (Map.Entry<String, Long> p : rowsByPartition.entrySet()) {
+            if (table.closer().isClosed(p.getKey())) {
+                late.add(p.getKey());
+                files.add(table.files().writeLateMarker(spec.name(), topic, partition, entrySeq, p.getKey(), p.getValue(),
+                        committedAt));
+                table.metrics().lateRecords.inc(p.getValue());
+            }
+        }
+        JournalEntry entry = new JournalEntry(JournalEntry.VERSION, spec.name(), topic, partition, entrySeq, from, through,
+                through + 1, rows.size(), deadLetters.size(), filtered, bytes, maxEvent, committedAt, files);
+        table.hook().afterFilesWritten(entry);
+        journal.write(entry);
+        // committed: from here on a crash is finished by recovery, never undone
+        seq = entrySeq;
+        nextOffset = through + 1;
+        maxEventTime = maxEvent;
+        table.hook().afterJournalWritten(entry);
+        table.applyRenames(entry);
+        journal.prune(entrySeq);
+        table.metrics().commits.mark();
+        table.metrics().recordsCommitted.mark(rows.size());
+        table.metrics().bytesCommitted.mark(bytes);
+        table.metrics().deadLetters.mark(deadLetters.size());
+        if (!late.isEmpty()) {
+            LOG.warn("table {}: commit {} of {}-{} wrote {} rows into partitions already closed: {}", spec.name(), entrySeq,
+                    topic, partition, late.stream().mapToLong(rowsByPartition::get).sum(), late);
+        }
+        Set<String> closed = table.committed(entry, rowsByPartition.keySet());
+        return new CommitResult(entry, skipped, closed, late);
+    }
+
+    /** Keeps the first of records with the same offset (one can arrive twice when a runner replays a bundle). */
+    private static void dedupe(List<SinkRecord> sorted) {
+        long last = Long.MIN_VALUE;
+        int w = 0;
+        for (SinkRecord r : sorted) {
+            if (r.offset() != last) {
+                sorted.set(w++, r);
+                last = r.offset();
+            }
+        }
+        sorted.subList(w, sorted.size()).clear();
     }
 }

@@ -1,0 +1,165 @@
+package io.sluice.sink.internals;
+
+import io.sluice.sink.DeadLetter;
+import io.sluice.sink.JournalEntry.CommittedFile;
+import io.sluice.sink.SinkRecord;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.file.CodecFactory;
+import org.apache.avro.file.DataFileWriter;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Writes the files of one commit under their temporary names and syncs them. Rows are grouped by
+ * (partition, writer schema), since an Avro file has one schema, and a group is split into several files
+ * when it passes the table's record or byte limit. Nothing here is visible to readers: that happens when the
+ * committer renames the files after the journal entry is written.
+ */
+public final class CommitFiles {
+    private final SinkFileSystem sfs;
+    private final TablePaths paths;
+    private final String codec;
+    private final long maxFileRecords;
+    private final long maxFileBytes;
+    private final SinkMetrics metrics;
+    private final RowSchemas.PositionEncoder positions = new RowSchemas.PositionEncoder();
+
+    CommitFiles(SinkFileSystem sfs, TablePaths paths, String codec, long maxFileRecords, long maxFileBytes,
+                SinkMetrics metrics) {
+        this.sfs = sfs;
+        this.paths = paths;
+        this.codec = codec;
+        this.maxFileRecords = maxFileRecords;
+        this.maxFileBytes = maxFileBytes;
+        this.metrics = metrics;
+    }
+
+    /** Group key of rows that can share a file. */
+    private record Group(String partition, int schemaId) {}
+
+    /**
+     * Writes {@code rows} (sorted by offset, all above the journal) as data files of commit {@code seq}.
+     * {@code fileSchemas} maps each schema id to the file schema it is written with.
+     */
+    public List<CommittedFile> writeRows(String topic, int partition, long seq, List<SinkRecord> rows,
+                                  Map<Integer, Schema> fileSchemas, boolean metadataField) throws IOException {
+        Map<Group, List<SinkRecord>> groups = new LinkedHashMap<>();
+        for (SinkRecord r : rows) {
+            groups.computeIfAbsent(new Group(r.partitionPath(), r.schemaId()), g -> new ArrayList<>()).add(r);
+        }
+        List<CommittedFile> files = new ArrayList<>();
+        Path tmpDir = paths.tmp(topic, partition);
+        for (Map.Entry<Group, List<SinkRecord>> g : groups.entrySet()) {
+            List<SinkRecord> all = g.getValue();
+            int from = 0;
+            while (from < all.size()) {
+                // the next file takes rows until either limit is reached (at least one row per file)
+                int to = from;
+                long bytes = 0;
+                while (to < all.size() && (to == from || (to - from < maxFileRecords && bytes < maxFileBytes))) {
+                    bytes += all.get(to).bodyLength();
+                    to++;
+                }
+                List<SinkRecord> chunk = all.subList(from, to);
+                Path tmp = new Path(tmpDir, seq + "-" + files.size() + ".avro");
+                long written = writeRowFile(tmp, fileSchemas.get(g.getKey().schemaId()), chunk, metadataField);
+                long first = chunk.get(0).offset();
+                long last = chunk.get(chunk.size() - 1).offset();
+                String rel = g.getKey().partition() + "/" + TablePaths.fileName(topic, partition, first, last);
+                files.add(new CommittedFile(CommittedFile.DATA, relative(tmp), rel, g.getKey().partition(), chunk.size(),
+                        written, first, last, g.getKey().schemaId()));
+                from = to;
+            }
+        }
+        return files;
+    }
+
+    public List<CommittedFile> writeDeadLetters(String table, String topic, int partition, long seq, List<DeadLetter> deadLetters,
+                                         ZoneId zone) throws IOException {
+        Map<String, List<DeadLetter>> byDay = new LinkedHashMap<>();
+        for (DeadLetter d : deadLetters) {
+            String day = "dt=" + Instant.ofEpochMilli(Math.max(0, d.timestamp())).atZone(zone).toLocalDate();
+            byDay.computeIfAbsent(day, k -> new ArrayList<>()).add(d);
+        }
+        List<CommittedFile> files = new ArrayList<>();
+        long now = System.currentTimeMillis();
+        for (Map.Entry<String, List<DeadLetter>> e : byDay.entrySet()) {
+            List<DeadLetter> list = e.getValue();
+            Path tmp = new Path(paths.tmp(topic, partition), seq + "-dl-" + files.size() + ".avro");
+            long written;
+            metrics.filesOpen.inc();
+            try (DataFileWriter<GenericRecord> w = new DataFileWriter<>(new GenericDatumWriter<GenericRecord>(DeadLetterRows.SCHEMA))) {
+                w.setCodec(CodecFactory.fromString(codec));
+                FSDataOutputStream out = sfs.create(tmp);
+                w.create(DeadLetterRows.SCHEMA, out);
+                for (DeadLetter d : list) {
+                    w.append(DeadLetterRows.row(table, d, now));
+                }
+                w.flush();
+                out.hsync();
+                written = out.getPos();
+            } finally {
+                metrics.filesOpen.dec();
+            }
+            long first = list.get(0).offset();
+            long last = list.get(list.size() - 1).offset();
+            String rel = e.getKey() + "/" + TablePaths.fileName(topic, partition, first, last);
+            files.add(new CommittedFile(CommittedFile.DEAD_LETTER, relative(tmp), rel, e.getKey(), list.size(), written,
+                    first, last, -1));
+        }
+        return files;
+    }
+
+    /** A note in a closed partition that this commit changed it: when, how many rows, from where. */
+    public CommittedFile writeLateMarker(String table, String topic, int partition, long seq, String tablePartition,
+                                  long records, long committedAt) throws IOException {
+        Path tmp = new Path(paths.tmp(topic, partition), seq + "-late-" + Math.abs(tablePartition.hashCode()) + ".json");
+        String json = "{\"table\":\"" + table + "\",\"partition\":\"" + tablePartition + "\",\"topic\":\"" + topic
+                + "\",\"sourcePartition\":" + partition + ",\"journalSeq\":" + seq + ",\"records\":" + records
+                + ",\"committedAt\":" + committedAt + "}\n";
+        FSDataOutputStream out = sfs.create(tmp);
+        out.write(json.getBytes(StandardCharsets.UTF_8));
+        sfs.syncAndClose(out);
+        String rel = tablePartition + "/" + TablePaths.LATE_PREFIX + TablePaths.sourceName(topic, partition) + "+" + seq + ".json";
+        return new CommittedFile(CommittedFile.LATE_MARKER, relative(tmp), rel, tablePartition, records, json.length(),
+                -1, -1, -1);
+    }
+
+    private long writeRowFile(Path tmp, Schema schema, List<SinkRecord> rows, boolean metadataField) throws IOException {
+        metrics.filesOpen.inc();
+        try (DataFileWriter<Object> w = new DataFileWriter<>(new GenericDatumWriter<>(schema))) {
+            w.setCodec(CodecFactory.fromString(codec));
+            FSDataOutputStream out = sfs.create(tmp);
+            w.create(schema, out);
+            for (SinkRecord r : rows) {
+                if (metadataField) {
+                    w.appendEncoded(ByteBuffer.wrap(positions.row(r.bodyArray(), r.bodyOffset(), r.bodyLength(),
+                            r.topic(), r.partition(), r.offset(), r.timestamp())));
+                } else {
+                    w.appendEncoded(ByteBuffer.wrap(r.bodyArray(), r.bodyOffset(), r.bodyLength()));
+                }
+            }
+            w.flush();
+            out.hsync(); // durable before the journal entry that names it
+            return out.getPos();
+        } finally {
+            metrics.filesOpen.dec();
+        }
+    }
+
+    private String relative(Path tmp) {
+        String root = paths.root().toUri().getPath();
+        return tmp.toUri().getPath().substring(root.length() + 1);
+    }
+}

@@ -1,0 +1,106 @@
+package io.sluice.sink.internals;
+
+import io.sluice.sink.JournalEntry;
+import io.sluice.sink.Partitioning;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.time.ZoneId;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.concurrent.ConcurrentSkipListSet;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Marks time partitions closed ({@code _SUCCESS}) once the table's committed progress has passed their end
+ * plus the allowed lateness. Progress is decided from what the table has committed, not from a pipeline
+ * watermark: it is the lowest, over the table's source partitions, of the highest event time each has
+ * committed. A source partition that stops receiving records therefore holds closing back, which is the
+ * safe side: a partition is never closed while one of its sources may still be behind.
+ */
+public final class PartitionCloser {
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionCloser.class);
+
+    private final SinkFileSystem sfs;
+    private final TablePaths paths;
+    private final Partitioning partitioning;
+    private final ZoneId zone;
+    private final long latenessMillis;
+    private final Set<String> open = new ConcurrentSkipListSet<>();
+
+    public PartitionCloser(SinkFileSystem sfs, TablePaths paths, Partitioning partitioning, ZoneId zone,
+                           long latenessMillis) throws IOException {
+        this.sfs = sfs;
+        this.paths = paths;
+        this.partitioning = partitioning;
+        this.zone = zone;
+        this.latenessMillis = latenessMillis;
+        if (partitioning.isTimeBased()) {
+            scanOpenPartitions();
+        }
+    }
+
+    /** Progress from the newest journal entries of every source partition; -1 when nothing is committed. */
+    public static long progress(Collection<JournalEntry> heads) {
+        long min = Long.MAX_VALUE;
+        for (JournalEntry e : heads) {
+            if (e.maxEventTime() >= 0) {
+                min = Math.min(min, e.maxEventTime());
+            }
+        }
+        return min == Long.MAX_VALUE ? -1 : min;
+    }
+
+    public boolean isClosed(String partition) throws IOException {
+        return partitioning.isTimeBased() && sfs.fs().exists(new Path(paths.partition(partition), TablePaths.SUCCESS));
+    }
+
+    public void written(Collection<String> partitions) {
+        if (partitioning.isTimeBased()) {
+            open.addAll(partitions);
+        }
+    }
+
+    /** Closes every known open partition that {@code progress} has passed; returns the ones it closed. */
+    public Set<String> closeDue(long progress) throws IOException {
+        Set<String> closed = new LinkedHashSet<>();
+        if (!partitioning.isTimeBased() || progress < 0) {
+            return closed;
+        }
+        for (String p : open) {
+            long end = partitioning.endOf(p, zone);
+            if (end >= 0 && end + latenessMillis <= progress) {
+                if (sfs.createMarker(new Path(paths.partition(p), TablePaths.SUCCESS))) {
+                    closed.add(p);
+                    LOG.info("table partition {}/{} closed: committed progress {} passed its end {} + lateness {} ms",
+                            paths.root(), p, progress, end, latenessMillis);
+                }
+                open.remove(p);
+            }
+        }
+        return closed;
+    }
+
+    private void scanOpenPartitions() throws IOException {
+        String glob = partitioning == Partitioning.DAILY ? "dt=*" : "dt=*/hr=*";
+        FileStatus[] dirs;
+        try {
+            dirs = sfs.fs().globStatus(new Path(paths.root(), glob));
+        } catch (FileNotFoundException e) {
+            return;
+        }
+        if (dirs == null) {
+            return;
+        }
+        String rootPath = paths.root().toUri().getPath();
+        for (FileStatus d : dirs) {
+            if (d.isDirectory() && !sfs.fs().exists(new Path(d.getPath(), TablePaths.SUCCESS))) {
+                String rel = d.getPath().toUri().getPath().substring(rootPath.length() + 1);
+                open.add(rel);
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package io.sluice.sink.internals;
+
+import java.util.Locale;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Where everything of one table lives. Sluice's own state is under {@code _sluice/}, which Hive and
+ * Spark skip like every name starting with '_' or '.', so a reader of the table sees data files only.
+ *
+ * <pre>
+ *   root/dt=2026-11-25/hr=13/clicks+0+100+199.avro    data, named topic+partition+first+last offset
+ *   root/dt=2026-11-25/hr=13/_SUCCESS                  the partition is closed
+ *   root/_sluice/journal/clicks+0/00000000000000000007.json
+ *   root/_sluice/tmp/clicks+0/…                        files of a commit not yet recorded
+ *   root/_sluice/schemas/&lt;fingerprint&gt;.json            the table's schema history
+ *   root/_sluice/STOPPED                               why the table stopped
+ *   deadLetterRoot/table=&lt;name&gt;/dt=…/clicks+0+150+150.avro
+ * </pre>
+ */
+public final class TablePaths {
+    public static final String STATE_DIR = "_sluice";
+    public static final String SUCCESS = "_SUCCESS";
+    public static final String LATE_PREFIX = "_LATE.";
+
+    private final Path root;
+    private final Path deadLetterRoot;
+    private final String table;
+
+    public TablePaths(Path root, Path deadLetterRoot, String table) {
+        this.root = root;
+        this.deadLetterRoot = deadLetterRoot;
+        this.table = table;
+    }
+
+    public Path root() { return root; }
+    public Path deadLetterRoot() { return new Path(deadLetterRoot, "table=" + table); }
+    public Path state() { return new Path(root, STATE_DIR); }
+    public Path journals() { return new Path(state(), "journal"); }
+    public Path journal(String topic, int partition) { return new Path(journals(), sourceName(topic, partition)); }
+    public Path tmp(String topic, int partition) { return new Path(new Path(state(), "tmp"), sourceName(topic, partition)); }
+    public Path schemas() { return new Path(state(), "schemas"); }
+    public Path stopped() { return new Path(state(), "STOPPED"); }
+    public Path partition(String relative) { return new Path(root, relative); }
+
+    /** A path relative to the table root or, for dead letters, to the table's dead-letter directory. */
+    public Path resolve(String kind, String relative) {
+        return io.sluice.sink.JournalEntry.CommittedFile.DEAD_LETTER.equals(kind)
+                ? new Path(deadLetterRoot(), relative)
+                : new Path(root, relative);
+    }
+
+    public static String sourceName(String topic, int partition) {
+        return topic + "+" + partition;
+    }
+
+    public static String fileName(String topic, int partition, long first, long last) {
+        return String.format(Locale.ROOT, "%s+%d+%d+%d.avro", topic, partition, first, last);
+    }
+
+    /** Whether a file or directory name is Sluice's or a marker rather than table data. */
+    public static boolean isHidden(String name) {
+        return name.startsWith("_") || name.startsWith(".");
+    }
+}
