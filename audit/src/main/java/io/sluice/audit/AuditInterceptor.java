@@ -1,0 +1,66 @@
+package io.sluice.audit;
+
+import java.net.InetAddress;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.ProducerInterceptor;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+
+/**
+ * The producer tier for any Java producer, enabled by configuration alone:
+ * {@code interceptor.classes=io.sluice.audit.AuditInterceptor}. It counts every record the log acknowledged,
+ * in the bucket of the timestamp the acknowledgement carries. An interceptor never sees serialized bytes
+ * (kafka-clients 3.9), so it counts without digests; {@link AuditingProducer} digests as well.
+ */
+public final class AuditInterceptor implements ProducerInterceptor<Object, Object> {
+    private AuditCounter counter;
+    private AuditPublisher publisher;
+    private String auditTopic;
+
+    @Override
+    public void configure(Map<String, ?> configs) {
+        AuditConfig config = AuditConfig.from(configs);
+        auditTopic = config.topic();
+        counter = new AuditCounter(Tier.PRODUCER, config.buckets());
+        Object clientId = configs.get("client.id");
+        publisher = new AuditPublisher(counter, instanceId(clientId == null ? "producer" : clientId.toString()), false, config);
+    }
+
+    static String instanceId(String clientId) {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            host = "unknown-host";
+        }
+        // a restarted producer is a new instance: it counts only what it sends itself
+        return "producer/" + host + "/" + (clientId.isEmpty() ? "producer" : clientId) + "/" + UUID.randomUUID();
+    }
+
+    @Override
+    public ProducerRecord<Object, Object> onSend(ProducerRecord<Object, Object> record) {
+        return record;
+    }
+
+    @Override
+    public void onAcknowledgement(RecordMetadata metadata, Exception exception) {
+        if (exception != null || metadata == null || metadata.topic().equals(auditTopic) || !metadata.hasOffset()) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        counter.record(metadata.topic(), metadata.timestamp(), 0, now);
+        counter.advanced(metadata.topic(), metadata.partition(), metadata.offset(), metadata.timestamp());
+    }
+
+    AuditCounter counter() {
+        return counter;
+    }
+
+    @Override
+    public void close() {
+        if (publisher != null) {
+            publisher.close();
+        }
+    }
+}

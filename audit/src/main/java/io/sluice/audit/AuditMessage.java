@@ -1,0 +1,146 @@
+package io.sluice.audit;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * What a tier instance publishes to the audit topic: its cumulative counts for the buckets that changed since
+ * its last message, and its progress. Counts are cumulative per (instance, topic, bucket), so the aggregator
+ * keeps the one with the highest {@code seq} and a message delivered twice changes nothing.
+ *
+ * <p>Encoded as plain Avro binary with the schema below (no registry: the audit must work where no registry
+ * runs, and the schema is Sluice's own).
+ */
+public record AuditMessage(String instanceId, Tier tier, long seq, long sentAt, long bucketMillis, boolean last,
+                           boolean digests, List<BucketCounts> buckets, List<PartitionProgress> progress) {
+
+    /** How far the instance has got in one source partition. */
+    public record PartitionProgress(TopicPartition partition, long highestOffset, long highestTimestamp) {}
+
+    public static final Schema SCHEMA = SchemaBuilder.record("AuditMessage").namespace("io.sluice.audit")
+            .fields()
+            .requiredString("instance_id")
+            .requiredString("tier")
+            .requiredLong("seq")
+            .requiredLong("sent_at")
+            .requiredLong("bucket_millis")
+            .requiredBoolean("last")
+            .name("digests").doc("false when the instance counts only (a plain interceptor never sees the bytes)")
+                .type().booleanType().booleanDefault(true)
+            .name("buckets").type().array().items(SchemaBuilder.record("Bucket").fields()
+                    .requiredString("topic")
+                    .requiredLong("bucket_start")
+                    .requiredLong("count")
+                    .requiredLong("sum")
+                    .requiredLong("xor")
+                    .requiredLong("dead_lettered")
+                    .requiredLong("filtered")
+                    .name("latency_bins").type().array().items().longType().noDefault()
+                    .requiredLong("latency_max")
+                    .endRecord()).noDefault()
+            .name("progress").type().array().items(SchemaBuilder.record("Progress").fields()
+                    .requiredString("topic")
+                    .requiredInt("partition")
+                    .requiredLong("highest_offset")
+                    .requiredLong("highest_timestamp")
+                    .endRecord()).noDefault()
+            .endRecord();
+
+    private static final Schema BUCKET = SCHEMA.getField("buckets").schema().getElementType();
+    private static final Schema PROGRESS = SCHEMA.getField("progress").schema().getElementType();
+
+    public byte[] encode() {
+        GenericData.Record r = new GenericData.Record(SCHEMA);
+        r.put("instance_id", instanceId);
+        r.put("tier", tier.name());
+        r.put("seq", seq);
+        r.put("sent_at", sentAt);
+        r.put("bucket_millis", bucketMillis);
+        r.put("last", last);
+        r.put("digests", digests);
+        List<GenericRecord> bs = new ArrayList<>(buckets.size());
+        for (BucketCounts b : buckets) {
+            GenericData.Record g = new GenericData.Record(BUCKET);
+            g.put("topic", b.topic());
+            g.put("bucket_start", b.bucketStart());
+            g.put("count", b.digest().count());
+            g.put("sum", b.digest().sum());
+            g.put("xor", b.digest().xor());
+            g.put("dead_lettered", b.deadLettered());
+            g.put("filtered", b.filtered());
+            List<Long> bins = new ArrayList<>();
+            for (long c : b.latency().counts()) {
+                bins.add(c);
+            }
+            g.put("latency_bins", bins);
+            g.put("latency_max", b.latency().max());
+            bs.add(g);
+        }
+        r.put("buckets", bs);
+        List<GenericRecord> ps = new ArrayList<>(progress.size());
+        for (PartitionProgress p : progress) {
+            GenericData.Record g = new GenericData.Record(PROGRESS);
+            g.put("topic", p.partition().topic());
+            g.put("partition", p.partition().partition());
+            g.put("highest_offset", p.highestOffset());
+            g.put("highest_timestamp", p.highestTimestamp());
+            ps.add(g);
+        }
+        r.put("progress", ps);
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            BinaryEncoder enc = EncoderFactory.get().binaryEncoder(out, null);
+            new GenericDatumWriter<GenericRecord>(SCHEMA).write(r, enc);
+            enc.flush();
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Decodes a message; throws {@link IllegalArgumentException} naming the problem if the bytes are not one. */
+    public static AuditMessage decode(byte[] bytes) {
+        GenericRecord r;
+        try {
+            r = new GenericDatumReader<GenericRecord>(SCHEMA).read(null, DecoderFactory.get().binaryDecoder(bytes, null));
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("not an audit message (" + bytes.length + " bytes): " + e.getMessage(), e);
+        }
+        List<BucketCounts> bs = new ArrayList<>();
+        for (Object o : (List<?>) r.get("buckets")) {
+            GenericRecord g = (GenericRecord) o;
+            @SuppressWarnings("unchecked")
+            List<Long> bins = (List<Long>) g.get("latency_bins");
+            long[] counts = new long[bins.size()];
+            for (int i = 0; i < counts.length; i++) {
+                counts[i] = bins.get(i);
+            }
+            bs.add(new BucketCounts(g.get("topic").toString(), (Long) g.get("bucket_start"),
+                    new Digest((Long) g.get("count"), (Long) g.get("sum"), (Long) g.get("xor")),
+                    (Long) g.get("dead_lettered"), (Long) g.get("filtered"),
+                    LatencyHistogram.of(counts, (Long) g.get("latency_max"))));
+        }
+        List<PartitionProgress> ps = new ArrayList<>();
+        for (Object o : (List<?>) r.get("progress")) {
+            GenericRecord g = (GenericRecord) o;
+            ps.add(new PartitionProgress(new TopicPartition(g.get("topic").toString(), (Integer) g.get("partition")),
+                    (Long) g.get("highest_offset"), (Long) g.get("highest_timestamp")));
+        }
+        return new AuditMessage(r.get("instance_id").toString(), Tier.valueOf(r.get("tier").toString()), (Long) r.get("seq"),
+                (Long) r.get("sent_at"), (Long) r.get("bucket_millis"), (Boolean) r.get("last"),
+                (Boolean) r.get("digests"), bs, ps);
+    }
+}

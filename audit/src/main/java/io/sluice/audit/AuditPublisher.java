@@ -1,0 +1,129 @@
+package io.sluice.audit;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes one tier instance's counts to the audit topic, periodically and once more at close. Each
+ * message holds the cumulative counts of the buckets that changed since the previous message, with a rising
+ * sequence number; the aggregator keeps the highest sequence per (instance, topic, bucket), so a message that
+ * is delivered twice or overtaken does no harm. Its own producer has no interceptors: the audit does not
+ * audit itself.
+ */
+public final class AuditPublisher implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AuditPublisher.class);
+
+    private record Key(String topic, long bucketStart) {}
+
+    private final AuditCounter counter;
+    private final String instanceId;
+    private final boolean digests;
+    private final AuditConfig config;
+    private final Producer<byte[], byte[]> producer;
+    private final ScheduledExecutorService timer;
+    private final Map<Key, BucketCounts> lastSent = new HashMap<>();
+    private long seq;
+    private boolean closed;
+
+    public AuditPublisher(AuditCounter counter, String instanceId, boolean digests, AuditConfig config) {
+        this(counter, instanceId, digests, config, newProducer(config, instanceId));
+    }
+
+    AuditPublisher(AuditCounter counter, String instanceId, boolean digests, AuditConfig config,
+                   Producer<byte[], byte[]> producer) {
+        this.counter = counter;
+        this.instanceId = instanceId;
+        this.digests = digests;
+        this.config = config;
+        this.producer = producer;
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sluice-audit-publisher-" + instanceId);
+            t.setDaemon(true);
+            return t;
+        });
+        long every = config.publishInterval().toMillis();
+        timer.scheduleWithFixedDelay(this::publishQuietly, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    private static Producer<byte[], byte[]> newProducer(AuditConfig config, String instanceId) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "sluice-audit-" + instanceId);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "50");
+        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    public String instanceId() {
+        return instanceId;
+    }
+
+    /** Sends the buckets that changed since the last message; returns the message, or null if nothing changed. */
+    public synchronized AuditMessage publish(boolean last) {
+        List<BucketCounts> changed = new ArrayList<>();
+        for (BucketCounts b : counter.snapshot()) {
+            Key k = new Key(b.topic(), b.bucketStart());
+            BucketCounts before = lastSent.get(k);
+            if (before == null || !before.digest().equals(b.digest()) || before.deadLettered() != b.deadLettered()
+                    || before.filtered() != b.filtered() || before.latency().count() != b.latency().count()) {
+                changed.add(b);
+            }
+        }
+        if (changed.isEmpty() && !last) {
+            return null;
+        }
+        List<AuditMessage.PartitionProgress> progress = new ArrayList<>();
+        counter.progress().forEach((tp, p) ->
+                progress.add(new AuditMessage.PartitionProgress(tp, p.highestOffset(), p.highestTimestamp())));
+        AuditMessage m = new AuditMessage(instanceId, counter.tier(), ++seq, System.currentTimeMillis(),
+                counter.buckets().widthMillis(), last, digests, changed, progress);
+        producer.send(new ProducerRecord<>(config.topic(), instanceId.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                m.encode()), (md, e) -> {
+                    if (e != null) {
+                        LOG.warn("audit message {} of {} not delivered ({}); the next one carries the same counts",
+                                m.seq(), instanceId, e.toString());
+                    }
+                });
+        for (BucketCounts b : changed) {
+            lastSent.put(new Key(b.topic(), b.bucketStart()), b);
+        }
+        return m;
+    }
+
+    private void publishQuietly() {
+        try {
+            publish(false);
+        } catch (RuntimeException e) {
+            LOG.warn("publishing audit counts of {} failed; retried at the next interval", instanceId, e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        timer.shutdownNow();
+        try {
+            publish(true);
+            producer.flush();
+        } finally {
+            producer.close();
+        }
+    }
+}
