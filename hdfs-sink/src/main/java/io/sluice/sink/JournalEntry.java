@@ -12,7 +12,9 @@ import java.util.List;
  * to and including this entry), so the newest entry alone says where the partition stands.
  *
  * @param seq          the entry's number in this source partition's journal, from 1, without gaps
- * @param fromOffset   the first offset the range covers (the previous entry's {@code nextOffset})
+ * @param fromOffset   the first offset the range covers: the previous entry's {@code nextOffset}; for a source
+ *                     partition's first entry, the lowest offset the committer knows the range covers (it is not
+ *                     told where the caller started reading)
  * @param toOffset     the last offset the range covers; rows, dead letters and records filtered out or absent
  *                     from the log (compaction, control batches) all fall inside it
  * @param maxEventTime the highest event time committed so far in this source partition, or -1 if none yet

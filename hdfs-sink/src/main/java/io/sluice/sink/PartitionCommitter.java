@@ -15,6 +15,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.ToLongFunction;
 import org.apache.avro.Schema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,17 +47,31 @@ public final class PartitionCommitter {
     private long nextOffset;
     private long seq;
     private long maxEventTime;
+    /** A commit failed part-way: this committer's view of the journal may be wrong until it recovers again. */
+    private boolean needsRecovery;
 
     PartitionCommitter(TableState table, String topic, int partition) {
         this.table = table;
         this.topic = topic;
         this.partition = partition;
         this.journal = new Journal(table.sfs(), table.paths().journal(topic, partition));
+        recover();
+    }
+
+    /**
+     * Loads where this source partition stands from its journal, after finishing the newest entry's renames and
+     * deleting temporary files. Run when the committer is made and again after a commit failed part-way: the
+     * journal invariant (entry n's renames are done before entry n+1 is written) only holds if a commit that
+     * failed after its entry became durable is finished before the next one starts; otherwise recovery, which
+     * only finishes the newest entry, would delete the older entry's committed files.
+     */
+    private void recover() {
         try {
             JournalEntry newest = table.recoverSource(topic, partition);
             nextOffset = newest == null ? -1 : newest.nextOffset();
             seq = newest == null ? 0 : newest.seq();
             maxEventTime = newest == null ? -1 : newest.maxEventTime();
+            needsRecovery = false;
         } catch (IOException e) {
             throw new UncheckedIOException("recovering the journal of " + topic + "-" + partition + " in table "
                     + table.spec().name() + " failed", e);
@@ -83,47 +98,96 @@ public final class PartitionCommitter {
      *                      here even when the last records were filtered out or are absent from the log
      * @param filtered      how many records of the range a transform filtered out (recorded, not written)
      * @throws TableStoppedException if the table is stopped, or stops now (an incompatible writer schema)
+     * @throws IllegalArgumentException if a row or dead letter lies past {@code throughOffset} (it would be lost)
      */
     public CommitResult commit(List<SinkRecord> rows, List<DeadLetter> deadLetters, long throughOffset, long filtered) {
         table.requireRunning();
-        List<SinkRecord> fresh = new ArrayList<>(rows.size());
-        long skipped = 0;
+        if (needsRecovery) {
+            recover();
+        }
+        // a record past throughOffset would be dropped here and then never seen again (the next range starts
+        // after throughOffset): refuse the call rather than lose it
         for (SinkRecord r : rows) {
-            if (r.offset() < nextOffset || r.offset() > throughOffset) {
-                skipped++;
-            } else {
+            requireWithin(r.offset(), throughOffset, r);
+        }
+        for (DeadLetter d : deadLetters) {
+            requireWithin(d.offset(), throughOffset, d);
+        }
+        if (filtered < 0) {
+            throw new IllegalArgumentException("filtered must be zero or more, not " + filtered);
+        }
+        List<SinkRecord> fresh = new ArrayList<>(rows.size());
+        for (SinkRecord r : rows) {
+            if (r.offset() >= nextOffset) {
                 fresh.add(r);
             }
         }
         List<DeadLetter> freshDead = new ArrayList<>(deadLetters.size());
         for (DeadLetter d : deadLetters) {
-            if (d.offset() < nextOffset || d.offset() > throughOffset) {
-                skipped++;
-            } else {
+            if (d.offset() >= nextOffset) {
                 freshDead.add(d);
             }
         }
+        fresh.sort(Comparator.comparingLong(SinkRecord::offset));
+        dedupe(fresh, SinkRecord::offset);
+        freshDead.sort(Comparator.comparingLong(DeadLetter::offset));
+        dedupe(freshDead, DeadLetter::offset);
+        // replays below the journal and second copies of one offset (a runner replaying a bundle) alike
+        long skipped = rows.size() + deadLetters.size() - fresh.size() - freshDead.size();
         if (skipped > 0) {
             table.metrics().replayedSkipped.inc(skipped);
         }
-        if (throughOffset < nextOffset || (nextOffset < 0 && fresh.isEmpty() && freshDead.isEmpty())) {
+        boolean nothingKnown = fresh.isEmpty() && freshDead.isEmpty() && filtered == 0;
+        if (throughOffset < nextOffset || (nextOffset < 0 && nothingKnown)) {
             return new CommitResult(null, skipped, Set.of(), Set.of());
         }
-        fresh.sort(Comparator.comparingLong(SinkRecord::offset));
-        dedupe(fresh);
-        freshDead.sort(Comparator.comparingLong(DeadLetter::offset));
-        long from = nextOffset >= 0 ? nextOffset : Math.min(
-                fresh.isEmpty() ? Long.MAX_VALUE : fresh.get(0).offset(),
-                freshDead.isEmpty() ? Long.MAX_VALUE : freshDead.get(0).offset());
+        long from = nextOffset >= 0 ? nextOffset : firstOffsetOfFirstRange(fresh, freshDead, throughOffset, filtered);
         Timer.Context timer = table.metrics().commitLatency.time();
+        boolean done = false;
         try {
-            return doCommit(fresh, freshDead, from, throughOffset, filtered, skipped);
+            CommitResult result = doCommit(fresh, freshDead, from, throughOffset, filtered, skipped);
+            done = true;
+            return result;
         } catch (IOException e) {
             throw new UncheckedIOException("commit of " + topic + "-" + partition + " offsets " + from + ".."
-                    + throughOffset + " to table " + table.spec().name() + " failed; nothing of it is visible and it is"
-                    + " retried from the journal", e);
+                    + throughOffset + " to table " + table.spec().name() + " failed; "
+                    + (nextOffset > throughOffset
+                        ? "it is committed (its journal entry is durable) and the next commit or start finishes it"
+                        : "the next commit or start recovers from the journal: if the entry was not written, nothing"
+                            + " of the range is visible and it must be committed again"), e);
         } finally {
             timer.stop();
+            if (!done) {
+                needsRecovery = true;
+            }
+        }
+    }
+
+    /**
+     * The first offset of the first range ever committed. The committer does not know where the caller started
+     * reading, so it takes the lowest offset the range is known to cover: the first row or dead letter, or
+     * earlier when the count of everything in the range (filtered records included) says so.
+     */
+    private static long firstOffsetOfFirstRange(List<SinkRecord> rows, List<DeadLetter> dead, long through,
+                                                long filtered) {
+        long from = through + 1 - (rows.size() + dead.size() + filtered);
+        if (!rows.isEmpty()) {
+            from = Math.min(from, rows.get(0).offset());
+        }
+        if (!dead.isEmpty()) {
+            from = Math.min(from, dead.get(0).offset());
+        }
+        return Math.max(0, from);
+    }
+
+    private void requireWithin(long offset, long throughOffset, Object what) {
+        if (offset > throughOffset) {
+            throw new IllegalArgumentException("commit of " + topic + "-" + partition + " through offset " + throughOffset
+                    + " was handed " + what + ", which is past it; throughOffset must be the highest offset consumed");
+        }
+        if (offset < 0) {
+            throw new IllegalArgumentException("commit of " + topic + "-" + partition + " was handed " + what
+                    + " with a negative offset");
         }
     }
 
@@ -136,7 +200,7 @@ public final class PartitionCommitter {
             if (!fileSchemas.containsKey(r.schemaId())) {
                 try {
                     fileSchemas.put(r.schemaId(), table.history().fileSchemaFor(r.schemaId()));
-                } catch (IncompatibleSchemaException | IllegalArgumentException e) {
+                } catch (IncompatibleSchemaException e) {
                     throw table.stop("record " + r + ": " + e.getMessage());
                 }
             }
@@ -161,7 +225,6 @@ public final class PartitionCommitter {
                 late.add(p.getKey());
                 files.add(table.files().writeLateMarker(spec.name(), topic, partition, entrySeq, p.getKey(), p.getValue(),
                         committedAt));
-                table.metrics().lateRecords.inc(p.getValue());
             }
         }
         JournalEntry entry = new JournalEntry(JournalEntry.VERSION, spec.name(), topic, partition, entrySeq, from, through,
@@ -174,27 +237,40 @@ public final class PartitionCommitter {
         maxEventTime = maxEvent;
         table.hook().afterJournalWritten(entry);
         table.applyRenames(entry);
-        journal.prune(entrySeq);
+        pruneJournal(entrySeq);
         table.metrics().commits.mark();
         table.metrics().recordsCommitted.mark(rows.size());
         table.metrics().bytesCommitted.mark(bytes);
         table.metrics().deadLetters.mark(deadLetters.size());
         if (!late.isEmpty()) {
+            table.metrics().lateRecords.inc(late.stream().mapToLong(rowsByPartition::get).sum());
             LOG.warn("table {}: commit {} of {}-{} wrote {} rows into partitions already closed: {}", spec.name(), entrySeq,
                     topic, partition, late.stream().mapToLong(rowsByPartition::get).sum(), late);
         }
         Set<String> closed = table.committed(entry, rowsByPartition.keySet());
+        table.metrics().partitionsClosed.inc(closed.size());
         return new CommitResult(entry, skipped, closed, late);
     }
 
+    /** Old entries are only kept for people; failing to delete them must not fail a commit that is done. */
+    private void pruneJournal(long newestSeq) {
+        try {
+            journal.prune(newestSeq);
+        } catch (IOException e) {
+            LOG.warn("table {}: could not prune the journal of {}-{}; retried after the next commit", table.spec().name(),
+                    topic, partition, e);
+        }
+    }
+
     /** Keeps the first of records with the same offset (one can arrive twice when a runner replays a bundle). */
-    private static void dedupe(List<SinkRecord> sorted) {
+    private static <T> void dedupe(List<T> sorted, ToLongFunction<T> offset) {
         long last = Long.MIN_VALUE;
         int w = 0;
-        for (SinkRecord r : sorted) {
-            if (r.offset() != last) {
+        for (T r : sorted) {
+            long o = offset.applyAsLong(r);
+            if (o != last) {
                 sorted.set(w++, r);
-                last = r.offset();
+                last = o;
             }
         }
         sorted.subList(w, sorted.size()).clear();

@@ -130,15 +130,23 @@ public final class TableSpec implements Serializable {
                         + "' is not valid: use letters, digits, '_', '.' or '-', not starting with '.' or '-'");
             }
             this.name = name;
-            this.root = stripSlash(Objects.requireNonNull(root, "root"));
-            URI.create(this.root); // refuses a malformed root here rather than at the first commit
+            if (root == null || root.isBlank()) {
+                throw new IllegalArgumentException("table " + name + ": root must be set (hdfs://… or file:///…)");
+            }
+            this.root = stripSlash(root);
+            requireUri("root", this.root); // refuses a malformed root here rather than at the first commit
         }
 
         public Builder partitioning(Partitioning p) { this.partitioning = Objects.requireNonNull(p, "partitioning"); return this; }
         public Builder partitionField(String f) { this.partitionField = f; return this; }
 
         public Builder zone(String z) {
-            ZoneId.of(z); // throws a DateTimeException naming the zone
+            try {
+                ZoneId.of(Objects.requireNonNull(z, "zone"));
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("zone '" + z + "' is not a time zone ID (for example UTC or"
+                        + " Europe/Berlin): " + e.getMessage());
+            }
             this.zone = z;
             return this;
         }
@@ -189,7 +197,13 @@ public final class TableSpec implements Serializable {
 
         public Builder metadataField(boolean on) { this.metadataField = on; return this; }
         public Builder eventTimeField(String f) { this.eventTimeField = f; return this; }
-        public Builder deadLetterRoot(String r) { this.deadLetterRoot = r == null ? null : stripSlash(r); return this; }
+        public Builder deadLetterRoot(String r) {
+            this.deadLetterRoot = r == null ? null : stripSlash(r);
+            if (r != null) {
+                requireUri("deadLetterRoot", deadLetterRoot);
+            }
+            return this;
+        }
 
         public TableSpec build() {
             if (partitioning == Partitioning.FIELD && (partitionField == null || partitionField.isBlank())) {
@@ -198,11 +212,24 @@ public final class TableSpec implements Serializable {
             if (partitioning != Partitioning.FIELD && partitionField != null) {
                 throw new IllegalArgumentException("table " + name + ": partitionField is only for partitioning FIELD");
             }
+            if (partitionField != null && (partitionField.startsWith("_") || partitionField.startsWith("."))) {
+                // the directories would be <field>=…, which every warehouse reader skips as hidden
+                throw new IllegalArgumentException("table " + name + ": partitionField '" + partitionField
+                        + "' must not start with '_' or '.': readers would skip its partitions as hidden");
+            }
             if (deadLetterRoot == null) {
                 int slash = root.lastIndexOf('/');
                 deadLetterRoot = (slash > 0 ? root.substring(0, slash) : root) + "/_dead_letters";
             }
             return new TableSpec(this);
+        }
+
+        private static void requireUri(String option, String value) {
+            try {
+                URI.create(value);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(option + " '" + value + "' is not a valid URI: " + e.getMessage());
+            }
         }
 
         private static String stripSlash(String s) {

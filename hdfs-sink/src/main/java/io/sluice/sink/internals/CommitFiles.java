@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.apache.avro.Schema;
 import org.apache.avro.file.CodecFactory;
 import org.apache.avro.file.DataFileWriter;
@@ -33,7 +34,6 @@ public final class CommitFiles {
     private final long maxFileRecords;
     private final long maxFileBytes;
     private final SinkMetrics metrics;
-    private final RowSchemas.PositionEncoder positions = new RowSchemas.PositionEncoder();
 
     CommitFiles(SinkFileSystem sfs, TablePaths paths, String codec, long maxFileRecords, long maxFileBytes,
                 SinkMetrics metrics) {
@@ -60,6 +60,8 @@ public final class CommitFiles {
         }
         List<CommittedFile> files = new ArrayList<>();
         Path tmpDir = paths.tmp(topic, partition);
+        // one per call: committers of several source partitions share this object from different threads
+        RowSchemas.PositionEncoder positions = new RowSchemas.PositionEncoder();
         for (Map.Entry<Group, List<SinkRecord>> g : groups.entrySet()) {
             List<SinkRecord> all = g.getValue();
             int from = 0;
@@ -72,8 +74,8 @@ public final class CommitFiles {
                     to++;
                 }
                 List<SinkRecord> chunk = all.subList(from, to);
-                Path tmp = new Path(tmpDir, seq + "-" + files.size() + ".avro");
-                long written = writeRowFile(tmp, fileSchemas.get(g.getKey().schemaId()), chunk, metadataField);
+                Path tmp = new Path(tmpDir, tmpName(seq, "data-" + files.size(), ".avro"));
+                long written = writeRowFile(tmp, fileSchemas.get(g.getKey().schemaId()), chunk, metadataField, positions);
                 long first = chunk.get(0).offset();
                 long last = chunk.get(chunk.size() - 1).offset();
                 String rel = g.getKey().partition() + "/" + TablePaths.fileName(topic, partition, first, last);
@@ -96,12 +98,13 @@ public final class CommitFiles {
         long now = System.currentTimeMillis();
         for (Map.Entry<String, List<DeadLetter>> e : byDay.entrySet()) {
             List<DeadLetter> list = e.getValue();
-            Path tmp = new Path(paths.tmp(topic, partition), seq + "-dl-" + files.size() + ".avro");
+            Path tmp = new Path(paths.tmp(topic, partition), tmpName(seq, "dl-" + files.size(), ".avro"));
             long written;
             metrics.filesOpen.inc();
-            try (DataFileWriter<GenericRecord> w = new DataFileWriter<>(new GenericDatumWriter<GenericRecord>(DeadLetterRows.SCHEMA))) {
+            // the stream is closed even when the writer never opened (an HDFS stream left open keeps its lease)
+            try (FSDataOutputStream out = sfs.create(tmp);
+                 DataFileWriter<GenericRecord> w = new DataFileWriter<>(new GenericDatumWriter<GenericRecord>(DeadLetterRows.SCHEMA))) {
                 w.setCodec(CodecFactory.fromString(codec));
-                FSDataOutputStream out = sfs.create(tmp);
                 w.create(DeadLetterRows.SCHEMA, out);
                 for (DeadLetter d : list) {
                     w.append(DeadLetterRows.row(table, d, now));
@@ -124,23 +127,34 @@ public final class CommitFiles {
     /** A note in a closed partition that this commit changed it: when, how many rows, from where. */
     public CommittedFile writeLateMarker(String table, String topic, int partition, long seq, String tablePartition,
                                   long records, long committedAt) throws IOException {
-        Path tmp = new Path(paths.tmp(topic, partition), seq + "-late-" + Math.abs(tablePartition.hashCode()) + ".json");
+        Path tmp = new Path(paths.tmp(topic, partition), tmpName(seq, "late", ".json"));
         String json = "{\"table\":\"" + table + "\",\"partition\":\"" + tablePartition + "\",\"topic\":\"" + topic
                 + "\",\"sourcePartition\":" + partition + ",\"journalSeq\":" + seq + ",\"records\":" + records
                 + ",\"committedAt\":" + committedAt + "}\n";
+        byte[] content = json.getBytes(StandardCharsets.UTF_8);
         FSDataOutputStream out = sfs.create(tmp);
-        out.write(json.getBytes(StandardCharsets.UTF_8));
+        out.write(content);
         sfs.syncAndClose(out);
         String rel = tablePartition + "/" + TablePaths.LATE_PREFIX + TablePaths.sourceName(topic, partition) + "+" + seq + ".json";
-        return new CommittedFile(CommittedFile.LATE_MARKER, relative(tmp), rel, tablePartition, records, json.length(),
+        return new CommittedFile(CommittedFile.LATE_MARKER, relative(tmp), rel, tablePartition, records, content.length,
                 -1, -1, -1);
     }
 
-    private long writeRowFile(Path tmp, Schema schema, List<SinkRecord> rows, boolean metadataField) throws IOException {
+    /**
+     * A temporary name no other attempt uses. A commit retried with the same sequence number (its first attempt
+     * failed) must never overwrite a temporary file that a durable journal entry names: recovery would then
+     * rename the retry's content into place under the entry's name.
+     */
+    private static String tmpName(long seq, String what, String suffix) {
+        return seq + "-" + what + "-" + UUID.randomUUID() + suffix;
+    }
+
+    private long writeRowFile(Path tmp, Schema schema, List<SinkRecord> rows, boolean metadataField,
+                              RowSchemas.PositionEncoder positions) throws IOException {
         metrics.filesOpen.inc();
-        try (DataFileWriter<Object> w = new DataFileWriter<>(new GenericDatumWriter<>(schema))) {
+        try (FSDataOutputStream out = sfs.create(tmp);
+             DataFileWriter<Object> w = new DataFileWriter<>(new GenericDatumWriter<>(schema))) {
             w.setCodec(CodecFactory.fromString(codec));
-            FSDataOutputStream out = sfs.create(tmp);
             w.create(schema, out);
             for (SinkRecord r : rows) {
                 if (metadataField) {

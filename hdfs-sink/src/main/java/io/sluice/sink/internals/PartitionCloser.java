@@ -5,8 +5,10 @@ import io.sluice.sink.Partitioning;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListSet;
 import org.apache.hadoop.fs.FileStatus;
@@ -84,23 +86,42 @@ public final class PartitionCloser {
         return closed;
     }
 
+    /**
+     * Finds the partitions on disk that are not closed yet. Built from directory names rather than by cutting
+     * the table root off each listed path: the listed paths come back qualified by the file system (scheme,
+     * authority, resolved root), which need not spell the root as the table's spec does.
+     */
     private void scanOpenPartitions() throws IOException {
-        String glob = partitioning == Partitioning.DAILY ? "dt=*" : "dt=*/hr=*";
-        FileStatus[] dirs;
-        try {
-            dirs = sfs.fs().globStatus(new Path(paths.root(), glob));
-        } catch (FileNotFoundException e) {
-            return;
-        }
-        if (dirs == null) {
-            return;
-        }
-        String rootPath = paths.root().toUri().getPath();
-        for (FileStatus d : dirs) {
-            if (d.isDirectory() && !sfs.fs().exists(new Path(d.getPath(), TablePaths.SUCCESS))) {
-                String rel = d.getPath().toUri().getPath().substring(rootPath.length() + 1);
-                open.add(rel);
+        for (FileStatus day : listDirs(paths.root(), "dt=")) {
+            if (partitioning == Partitioning.DAILY) {
+                addIfOpen(day.getPath(), day.getPath().getName());
+                continue;
+            }
+            for (FileStatus hour : listDirs(day.getPath(), "hr=")) {
+                addIfOpen(hour.getPath(), day.getPath().getName() + "/" + hour.getPath().getName());
             }
         }
+    }
+
+    private void addIfOpen(Path dir, String relative) throws IOException {
+        if (!sfs.fs().exists(new Path(dir, TablePaths.SUCCESS))) {
+            open.add(relative);
+        }
+    }
+
+    private List<FileStatus> listDirs(Path dir, String prefix) throws IOException {
+        List<FileStatus> dirs = new ArrayList<>();
+        FileStatus[] all;
+        try {
+            all = sfs.fs().listStatus(dir);
+        } catch (FileNotFoundException e) {
+            return dirs;
+        }
+        for (FileStatus s : all) {
+            if (s.isDirectory() && s.getPath().getName().startsWith(prefix)) {
+                dirs.add(s);
+            }
+        }
+        return dirs;
     }
 }

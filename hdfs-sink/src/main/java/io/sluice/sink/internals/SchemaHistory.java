@@ -31,8 +31,11 @@ import org.apache.hadoop.fs.Path;
  * table. Thread-safe.
  */
 public final class SchemaHistory {
-    /** One version: its fingerprint, the registry id it first came with, when it was added, and the schema. */
-    public record Version(long fingerprint, int registryId, long addedAt, Schema schema) {}
+    /**
+     * One version: its number in the table (from 1; 0 in histories written before numbers were kept), its
+     * fingerprint, the registry id it first came with, when it was added, and the schema.
+     */
+    public record Version(long number, long fingerprint, int registryId, long addedAt, Schema schema) {}
 
     private final SinkFileSystem sfs;
     private final Path dir;
@@ -67,7 +70,10 @@ public final class SchemaHistory {
 
     public List<Version> versions() {
         List<Version> all = new ArrayList<>(byFingerprint.values());
-        all.sort(Comparator.comparingLong(Version::addedAt).thenComparingLong(Version::fingerprint));
+        // by number, not by time alone: two versions added within one millisecond (or on hosts whose clocks
+        // disagree) must still come out in the order they were added, or latest() could be the older one
+        all.sort(Comparator.comparingLong(Version::number).thenComparingLong(Version::addedAt)
+                .thenComparingLong(Version::fingerprint));
         return all;
     }
 
@@ -86,7 +92,14 @@ public final class SchemaHistory {
         if (known != null) {
             return known;
         }
-        Schema file = RowSchemas.fileSchema(source.schema(schemaId), metadataField);
+        Schema writer = source.schema(schemaId);
+        Schema file;
+        try {
+            file = RowSchemas.fileSchema(writer, metadataField);
+        } catch (IllegalArgumentException e) {
+            throw new IncompatibleSchemaException("writer schema id " + schemaId + " cannot be a row of this table: "
+                    + e.getMessage());
+        }
         long fp = SchemaNormalization.parsingFingerprint64(file);
         if (!byFingerprint.containsKey(fp)) {
             add(schemaId, file, fp);
@@ -109,17 +122,23 @@ public final class SchemaHistory {
                         + c.getDescription() + " (" + c.getResult().getIncompatibilities() + ")");
             }
         }
+        long number = 1;
+        for (Version old : versions()) {
+            number = Math.max(number, old.number() + 1);
+        }
         ObjectNode node = Journal.JSON.createObjectNode();
+        node.put("number", number);
         node.put("fingerprint", fp);
         node.put("registryId", schemaId);
         node.put("addedAt", System.currentTimeMillis());
         node.set("schema", Journal.JSON.readTree(file.toString()));
         String name = String.format(Locale.ROOT, "%016x.json", fp);
+        Path tmp = new Path(dir, "_tmp." + UUID.randomUUID());
         try {
-            sfs.writeAtomically(new Path(dir, "_tmp." + UUID.randomUUID()), new Path(dir, name),
-                    Journal.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(node));
+            sfs.writeAtomically(tmp, new Path(dir, name), Journal.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(node));
         } catch (FileAlreadyExistsException e) {
             // another writer of this table added the same version first; theirs is as good as ours
+            sfs.deleteIfExists(tmp);
         }
         reload();
     }
@@ -127,7 +146,7 @@ public final class SchemaHistory {
     private Version read(Path path) throws IOException {
         try (InputStream in = sfs.fs().open(path)) {
             JsonNode n = Journal.JSON.readTree(in);
-            return new Version(n.get("fingerprint").asLong(), n.get("registryId").asInt(), n.get("addedAt").asLong(),
+            return new Version(n.path("number").asLong(0), n.get("fingerprint").asLong(), n.get("registryId").asInt(), n.get("addedAt").asLong(),
                     new Schema.Parser().parse(n.get("schema").toString()));
         }
     }

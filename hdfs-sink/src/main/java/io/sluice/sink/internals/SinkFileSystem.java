@@ -41,8 +41,9 @@ public final class SinkFileSystem {
     /** The file system of {@code rootUri}, refused unless it renames atomically. */
     public static SinkFileSystem forRoot(String rootUri, Configuration conf) {
         URI uri = URI.create(rootUri);
-        String scheme = uri.getScheme() == null ? "file" : uri.getScheme().toLowerCase(Locale.ROOT);
-        requireAtomicRename(rootUri, scheme);
+        // a root without a scheme lives on fs.defaultFS, which may well be an object store
+        String scheme = uri.getScheme() != null ? uri.getScheme() : FileSystem.getDefaultUri(conf).getScheme();
+        requireAtomicRename(rootUri, scheme == null ? "file" : scheme.toLowerCase(Locale.ROOT));
         try {
             FileSystem fs = FileSystem.get(uri, conf);
             if (fs instanceof LocalFileSystem checksummed) {

@@ -53,8 +53,14 @@ public final class TablePaths {
         return topic + "+" + partition;
     }
 
+    /**
+     * A data file's name. A topic may start with '_' or '.' (Kafka allows it), but a file named so is hidden from
+     * Hive, Spark and {@link #isHidden}: that first character is written %-escaped, as partition values are.
+     */
     public static String fileName(String topic, int partition, long first, long last) {
-        return String.format(Locale.ROOT, "%s+%d+%d+%d.avro", topic, partition, first, last);
+        String visible = isHidden(topic) ? String.format(Locale.ROOT, "%%%02X", (int) topic.charAt(0)) + topic.substring(1)
+                : topic;
+        return String.format(Locale.ROOT, "%s+%d+%d+%d.avro", visible, partition, first, last);
     }
 
     /** Whether a file or directory name is Sluice's or a marker rather than table data. */

@@ -55,6 +55,12 @@ public final class TableState {
                     + " (a commit renames files into both)");
         }
         this.paths = new TablePaths(sfs.qualify(spec.root()), sfs.qualify(spec.deadLetterRoot()), spec.name());
+        String rootPath = paths.root().toUri().getPath() + "/";
+        if ((paths.deadLetterRoot().toUri().getPath() + "/").startsWith(rootPath)) {
+            // readers of the table would take the dead letters for rows
+            throw new IllegalArgumentException("table " + spec.name() + ": dead-letter root " + spec.deadLetterRoot()
+                    + " must not be inside the table root " + spec.root());
+        }
         this.metrics = new SinkMetrics(registry, spec.name());
         this.hook = hook;
         this.history = new SchemaHistory(sfs, paths.schemas(), schemas, spec.metadataField());
