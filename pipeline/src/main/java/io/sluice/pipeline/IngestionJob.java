@@ -1,0 +1,502 @@
+package io.sluice.pipeline;
+
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.MetricRegistry;
+import io.sluice.pipeline.internals.LogOffsets;
+import io.sluice.pipeline.internals.PipelineMetrics;
+import io.sluice.pipeline.internals.TableSinks;
+import io.sluice.sink.TableSink;
+import io.sluice.sink.TableSpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.runners.flink.FlinkRunner;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a {@link SluiceIngest} as a long-lived job: on the DirectRunner or on Flink (embedded with
+ * {@code flinkMaster = "[local]"}, or a remote cluster by address), and keeps it matching the log.
+ *
+ * <ul>
+ *   <li>Before every start it recovers each table (finishing or undoing a commit cut short) and compares the
+ *       table's journal with the log start offset: if retention deleted records that were never ingested, the table
+ *       is stopped with the exact gap and its topics are left out of the read (the other tables go on).</li>
+ *   <li>Every {@code discoveryInterval} it resolves the topics again (KafkaIO's classic reader fixes the topic
+ *       set and the partitions at launch); when a topic or a partition was added or removed it cancels the
+ *       pipeline, waits for it to end, and starts it again. Resuming from the journals makes that safe: records
+ *       buffered but not committed are read again, those committed are not.</li>
+ *   <li>A pipeline that ends by itself (a failure the runner did not absorb) is started again the same way.</li>
+ *   <li>It publishes each partition's lag (log end offset minus journal next offset) as a Dropwizard gauge
+ *       {@code sluice.lag.<table>.<topic>-<partition>} and answers {@link #isCaughtUp()}.</li>
+ * </ul>
+ *
+ * <pre>{@code
+ * try (IngestionJob job = IngestionJob.builder(ingest).runner(IngestionJob.Runner.FLINK).build()) {
+ *     job.start();
+ *     job.awaitCaughtUp(Duration.ofMinutes(5));
+ * }
+ * }</pre>
+ *
+ * Thread-safe: the discovery and lag work runs on one thread of its own; the public methods may be called from
+ * any thread.
+ */
+public final class IngestionJob implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(IngestionJob.class);
+    private static final Duration STOP_PATIENCE = Duration.ofSeconds(60);
+
+    /** The runners a job can use. The DirectRunner must be on the classpath to use it (it is a test dependency). */
+    public enum Runner { DIRECT, FLINK }
+
+    private final SluiceIngest ingest;
+    private final Supplier<PipelineOptions> options;
+    private final Duration discoveryInterval;
+    private final String description;
+
+    private final Object lock = new Object();
+    private ScheduledExecutorService scheduler;
+    private LogOffsets log;
+    private PipelineResult running;
+    /** What the log held at the last start (before leaving out stopped tables): a change means a restart. */
+    private Map<String, Integer> resolved = Map.of();
+    /** The topics the running pipeline reads, with their partition counts. */
+    private volatile Map<String, Integer> reading = Map.of();
+    private final Map<String, String> stopped = new ConcurrentHashMap<>();
+    private final Map<TopicPartition, Long> lag = new ConcurrentHashMap<>();
+    private final Set<String> gauges = ConcurrentHashMap.newKeySet();
+    private volatile int starts;
+    private volatile boolean closed;
+
+    private IngestionJob(Builder b) {
+        b.ingest.validate();
+        this.ingest = b.ingest;
+        this.discoveryInterval = b.discoveryInterval;
+        this.options = b.optionsSupplier();
+        this.description = b.describe();
+    }
+
+    public static Builder builder(SluiceIngest ingest) {
+        return new Builder(ingest);
+    }
+
+    /**
+     * Resolves the topics, recovers the tables and starts the pipeline (if any topic is readable yet), then keeps
+     * re-resolving in the background. Returns once the pipeline is submitted.
+     */
+    public void start() {
+        synchronized (lock) {
+            if (scheduler != null) {
+                throw new IllegalStateException("job already started");
+            }
+            if (closed) {
+                throw new IllegalStateException("job is closed");
+            }
+            log = new LogOffsets(ingest.bootstrapServers(), ingest.consumerConfig());
+            launch(log.resolve(ingest.topics(), ingest.topicPattern()));
+            scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "sluice-ingestion-job");
+                t.setDaemon(true);
+                return t;
+            });
+            long every = discoveryInterval.toMillis();
+            scheduler.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void tick() {
+        try {
+            synchronized (lock) {
+                if (closed) {
+                    return;
+                }
+                Map<String, Integer> now = log.resolve(ingest.topics(), ingest.topicPattern());
+                if (!now.equals(resolved)) {
+                    LOG.info("topics changed from {} to {}: restarting the pipeline", resolved, now);
+                    stopPipeline();
+                    launch(now);
+                } else if (running != null && ended(running)) {
+                    LOG.warn("the pipeline ended by itself ({}): starting it again from the journals",
+                            stateOf(running));
+                    stopPipeline();
+                    launch(now);
+                }
+                refreshLag();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("topic discovery or lag update failed; trying again in {}", discoveryInterval, e);
+        }
+    }
+
+    /** Recovers the tables of {@code topics}, stops those with a retention gap, and runs the rest. */
+    private void launch(Map<String, Integer> topics) {
+        resolved = Map.copyOf(topics);
+        Map<String, List<String>> topicsByTable = new TreeMap<>();
+        Map<String, TableSpec> specs = new HashMap<>();
+        for (String topic : topics.keySet()) {
+            TableSpec spec = ingest.tables().tableFor(topic);
+            specs.put(spec.name(), spec);
+            topicsByTable.computeIfAbsent(spec.name(), k -> new ArrayList<>()).add(topic);
+        }
+        Map<String, Integer> readable = new TreeMap<>();
+        for (Map.Entry<String, List<String>> t : topicsByTable.entrySet()) {
+            TableSpec spec = specs.get(t.getKey());
+            Map<String, Integer> tableTopics = new LinkedHashMap<>();
+            t.getValue().forEach(topic -> tableTopics.put(topic, topics.get(topic)));
+            String reason = prepare(spec, tableTopics);
+            if (reason == null) {
+                readable.putAll(tableTopics);
+                stopped.remove(spec.name());
+            } else {
+                stopped.put(spec.name(), reason);
+                LOG.error("table {} is stopped and not read (topics {}): {}", spec.name(), t.getValue(), reason);
+            }
+        }
+        reading = Map.copyOf(readable);
+        registerLagGauges();
+        if (readable.isEmpty()) {
+            LOG.info("no readable topic yet (resolved {}, stopped tables {}); waiting", topics.keySet(),
+                    stopped.keySet());
+            running = null;
+            return;
+        }
+        Pipeline pipeline = Pipeline.create(options.get());
+        pipeline.apply("SluiceIngest", ingest.withResolvedTopics(new ArrayList<>(readable.keySet())));
+        starts++;
+        LOG.info("starting pipeline #{} on {} reading {}", starts, description, readable);
+        running = pipeline.run();
+    }
+
+    /**
+     * Opens the table afresh from the FileSystem, recovers it and checks its journals against the log start
+     * offsets. Returns null when the table can be read, else why it is stopped.
+     */
+    private String prepare(TableSpec spec, Map<String, Integer> topics) {
+        TableSinks.forget(spec);
+        TableSink sink = TableSinks.sink(spec, ingest.hadoopConfiguration(), ingest.schemaRegistryUrl(),
+                ingest.commitHook());
+        sink.recover();
+        if (sink.stoppedReason().isPresent()) {
+            return sink.stoppedReason().get();
+        }
+        List<TopicPartition> partitions = LogOffsets.partitions(topics);
+        Map<TopicPartition, Long> logStart = log.earliest(partitions);
+        List<String> gaps = new ArrayList<>();
+        for (TopicPartition tp : partitions) {
+            long next = sink.nextOffset(tp);
+            long start = logStart.getOrDefault(tp, 0L);
+            if (next >= 0 && next < start) {
+                gaps.add("offsets " + next + ".." + (start - 1) + " of " + tp
+                        + " were deleted by retention before they were ingested");
+            }
+        }
+        if (gaps.isEmpty()) {
+            return null;
+        }
+        String reason = String.join("; ", gaps);
+        sink.stop(reason);
+        return reason;
+    }
+
+    private void stopPipeline() {
+        PipelineResult r = running;
+        running = null;
+        if (r == null) {
+            return;
+        }
+        try {
+            if (!ended(r)) {
+                r.cancel();
+            }
+        } catch (Exception e) {
+            LOG.warn("cancelling the pipeline failed; waiting for it to end anyway", e);
+        }
+        long deadline = System.nanoTime() + STOP_PATIENCE.toNanos();
+        while (!ended(r)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the pipeline did not end within " + STOP_PATIENCE
+                        + " of being cancelled; not starting a second one beside it");
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the pipeline to end", e);
+            }
+        }
+    }
+
+    /**
+     * Whether the pipeline's state says it is over. A detached local Flink job runs on a per-job mini-cluster that
+     * shuts down with the job, after which its state can no longer be asked: that counts as over.
+     */
+    private static boolean ended(PipelineResult r) {
+        try {
+            PipelineResult.State s = r.getState();
+            return s != null && s.isTerminal();
+        } catch (RuntimeException e) {
+            return true;
+        }
+    }
+
+    private static String stateOf(PipelineResult r) {
+        try {
+            return String.valueOf(r.getState());
+        } catch (RuntimeException e) {
+            return "unknown: " + e;
+        }
+    }
+
+    private void refreshLag() {
+        Map<String, Integer> topics = reading;
+        List<TopicPartition> partitions = LogOffsets.partitions(topics);
+        Map<TopicPartition, Long> end = log.latest(partitions);
+        Map<TopicPartition, Long> start = log.earliest(partitions);
+        for (TopicPartition tp : partitions) {
+            long next = journalNext(tp);
+            long from = next >= 0 ? next : start.getOrDefault(tp, 0L);
+            lag.put(tp, Math.max(0, end.getOrDefault(tp, 0L) - from));
+        }
+        lag.keySet().retainAll(partitions);
+    }
+
+    private long journalNext(TopicPartition tp) {
+        TableSpec spec = ingest.tables().tableFor(tp.topic());
+        return TableSinks.sink(spec, ingest.hadoopConfiguration(), ingest.schemaRegistryUrl(), ingest.commitHook())
+                .nextOffset(tp);
+    }
+
+    private void registerLagGauges() {
+        MetricRegistry registry = PipelineMetrics.registry();
+        for (TopicPartition tp : LogOffsets.partitions(reading)) {
+            String name = MetricRegistry.name("sluice.lag", ingest.tables().tableFor(tp.topic()).name(),
+                    tp.toString());
+            if (gauges.add(name)) {
+                registry.remove(name);
+                registry.register(name, (Gauge<Long>) () -> lag.getOrDefault(tp, -1L));
+            }
+        }
+    }
+
+    /**
+     * Whether every partition of every table being read is committed up to the log's current end offset (the
+     * journal's next offset is at or past it). Tables that are stopped do not count; see {@link #stoppedTables}.
+     * A partition never committed is caught up only while it is empty.
+     */
+    public boolean isCaughtUp() {
+        LogOffsets l;
+        Map<String, Integer> topics;
+        synchronized (lock) {
+            if (log == null) {
+                return false;
+            }
+            l = log;
+            topics = reading;
+        }
+        List<TopicPartition> partitions = LogOffsets.partitions(topics);
+        Map<TopicPartition, Long> end;
+        Map<TopicPartition, Long> start;
+        synchronized (lock) {
+            end = l.latest(partitions);
+            start = l.earliest(partitions);
+        }
+        for (TopicPartition tp : partitions) {
+            long next = journalNext(tp);
+            long logEnd = end.getOrDefault(tp, 0L);
+            boolean caughtUp = next >= 0 ? next >= logEnd : logEnd <= start.getOrDefault(tp, 0L);
+            if (!caughtUp) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Waits until {@link #isCaughtUp()}; returns false if {@code timeout} passes first. */
+    public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                if (isCaughtUp()) {
+                    return true;
+                }
+            } catch (RuntimeException e) {
+                LOG.debug("checking whether the job caught up failed; trying again", e);
+            }
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    /** The topics the running pipeline reads, with their partition counts. */
+    public Map<String, Integer> readingTopics() {
+        return reading;
+    }
+
+    /** Tables left out of the read because they are stopped, with the reason. */
+    public Map<String, String> stoppedTables() {
+        return Map.copyOf(stopped);
+    }
+
+    /** How many times a pipeline was started (1 after {@link #start}, more after restarts). */
+    public int starts() {
+        return starts;
+    }
+
+    /** Each partition's lag in records as last measured (also the {@code sluice.lag.*} gauges). */
+    public Map<TopicPartition, Long> lag() {
+        return Map.copyOf(lag);
+    }
+
+    /** Cancels the pipeline, waits for it to end and stops discovery. */
+    @Override
+    public void close() {
+        ScheduledExecutorService s;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            s = scheduler;
+            try {
+                stopPipeline();
+            } finally {
+                if (log != null) {
+                    log.close();
+                }
+                gauges.forEach(PipelineMetrics.registry()::remove);
+            }
+        }
+        if (s != null) {
+            s.shutdownNow();
+        }
+    }
+
+    /** How to run the job. */
+    public static final class Builder {
+        private final SluiceIngest ingest;
+        private Runner runner = Runner.FLINK;
+        private String flinkMaster = "[local]";
+        private int parallelism = -1;
+        private Duration checkpointingInterval = Duration.ofSeconds(10);
+        private Duration discoveryInterval = Duration.ofSeconds(30);
+        private Supplier<PipelineOptions> custom;
+
+        private Builder(SluiceIngest ingest) {
+            this.ingest = Objects.requireNonNull(ingest, "ingest");
+        }
+
+        public Builder runner(Runner r) {
+            this.runner = Objects.requireNonNull(r, "runner");
+            return this;
+        }
+
+        /** {@code [local]} (an embedded Flink, the default) or {@code host:port} of a JobManager. */
+        public Builder flinkMaster(String master) {
+            if (master == null || master.isBlank()) {
+                throw new IllegalArgumentException("flinkMaster must be [local] or host:port, not '" + master + "'");
+            }
+            this.flinkMaster = master;
+            return this;
+        }
+
+        /** Parallelism of the Flink job (default: Flink's, the number of cores for an embedded one). */
+        public Builder parallelism(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("parallelism must be at least 1, not " + n);
+            }
+            this.parallelism = n;
+            return this;
+        }
+
+        public Builder checkpointingInterval(Duration d) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("checkpointingInterval must be positive, not " + d);
+            }
+            this.checkpointingInterval = d;
+            return this;
+        }
+
+        /** How often topics and partitions are resolved again (default 30 s). */
+        public Builder discoveryInterval(Duration d) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("discoveryInterval must be positive, not " + d);
+            }
+            this.discoveryInterval = d;
+            return this;
+        }
+
+        /**
+         * Full control over the pipeline options (called once per start, so each start gets fresh options); the
+         * runner settings above are then ignored. The options must make {@code run()} return while the pipeline
+         * runs (Flink: attachedMode=false; DirectRunner: blockOnRun=false).
+         */
+        public Builder pipelineOptions(Supplier<PipelineOptions> supplier) {
+            this.custom = Objects.requireNonNull(supplier, "pipelineOptions");
+            return this;
+        }
+
+        public IngestionJob build() {
+            return new IngestionJob(this);
+        }
+
+        private String describe() {
+            if (custom != null) {
+                return "custom pipeline options";
+            }
+            return runner == Runner.DIRECT ? "the DirectRunner" : "Flink at " + flinkMaster;
+        }
+
+        private Supplier<PipelineOptions> optionsSupplier() {
+            if (custom != null) {
+                return custom;
+            }
+            Runner r = runner;
+            String master = flinkMaster;
+            int par = parallelism;
+            long checkpointMs = checkpointingInterval.toMillis();
+            if (r == Runner.DIRECT) {
+                // by name: the DirectRunner is not a compile dependency of this module
+                return () -> PipelineOptionsFactory.fromArgs("--runner=DirectRunner", "--blockOnRun=false",
+                        "--enforceImmutability=false", "--enforceEncodability=false").create();
+            }
+            return () -> {
+                FlinkPipelineOptions o = PipelineOptionsFactory.as(FlinkPipelineOptions.class);
+                o.setRunner(FlinkRunner.class);
+                o.setFlinkMaster(master);
+                o.setStreaming(true);
+                o.setCheckpointingInterval(checkpointMs);
+                // run() returns once the job is submitted; an embedded Flink honours it (executeAsync)
+                o.setAttachedMode(false);
+                if (par > 0) {
+                    o.setParallelism(par);
+                }
+                return o;
+            };
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "IngestionJob{" + description + ", reading " + reading + ", stopped " + new TreeSet<>(stopped.keySet())
+                + ", starts " + starts + "}";
+    }
+}

@@ -1,0 +1,86 @@
+package io.sluice.pipeline;
+
+import io.sluice.sink.TableSpec;
+import java.io.Serializable;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Which table a topic's records go to. Called on the workers for every record, so an implementation should be
+ * cheap (cache what it builds) and must be serializable. Several topics may share a table.
+ */
+@FunctionalInterface
+public interface TableResolver extends Serializable {
+
+    /** The table for {@code topic}; never null. */
+    TableSpec tableFor(String topic);
+
+    /**
+     * One table per topic, named after the topic, rooted at {@code <warehouseUri>/<topic>}, with every other
+     * setting (partitioning, codec, rolling, lateness, dead-letter root, …) taken from {@code template}. The
+     * template's own name and root are not used.
+     */
+    static TableResolver underWarehouse(String warehouseUri, TableSpec template) {
+        return new WarehouseResolver(warehouseUri, template);
+    }
+
+    /** {@link TableResolver#underWarehouse}: a value, so two pipelines built the same way are equal. */
+    final class WarehouseResolver implements TableResolver {
+        private static final long serialVersionUID = 1L;
+
+        private final String warehouse;
+        private final TableSpec template;
+        private transient Map<String, TableSpec> specs;
+
+        WarehouseResolver(String warehouseUri, TableSpec template) {
+            Objects.requireNonNull(warehouseUri, "warehouseUri");
+            this.warehouse = warehouseUri.endsWith("/") ? warehouseUri.substring(0, warehouseUri.length() - 1)
+                    : warehouseUri;
+            this.template = Objects.requireNonNull(template, "template");
+        }
+
+        @Override
+        public TableSpec tableFor(String topic) {
+            if (specs == null) {
+                specs = new ConcurrentHashMap<>();
+            }
+            return specs.computeIfAbsent(topic, this::build);
+        }
+
+        private TableSpec build(String topic) {
+            TableSpec.Builder b = TableSpec.builder(topic, warehouse + "/" + topic)
+                    .partitioning(template.partitioning())
+                    .partitionField(template.partitionField())
+                    .zone(template.zone().getId())
+                    .codec(template.codec())
+                    .maxFileRecords(template.maxFileRecords())
+                    .maxFileBytes(template.maxFileBytes())
+                    .commitInterval(template.commitInterval())
+                    .allowedLateness(template.allowedLateness())
+                    .metadataField(template.metadataField())
+                    .eventTimeField(template.eventTimeField())
+                    .deadLetterRoot(template.deadLetterRoot());
+            return b.build();
+        }
+
+        public String warehouse() {
+            return warehouse;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof WarehouseResolver w && w.warehouse.equals(warehouse) && w.template.equals(template);
+        }
+
+        @Override
+        public int hashCode() {
+            return warehouse.hashCode() * 31 + template.hashCode();
+        }
+
+        @Override
+        public String toString() {
+            return "tables under " + warehouse + " like " + template;
+        }
+    }
+}
