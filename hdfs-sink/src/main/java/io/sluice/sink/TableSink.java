@@ -77,6 +77,19 @@ public final class TableSink implements Closeable {
         return e == null ? -1 : e.nextOffset();
     }
 
+    /**
+     * Declares source partitions this table reads, so that partition closing waits for each of them to commit
+     * (a source that has committed nothing yet holds every partition open). Durable and additive: kept in
+     * {@code _sluice/sources/}. The launcher declares the partitions that hold records when it starts.
+     */
+    public void expectSources(java.util.Collection<TopicPartition> sources) {
+        try {
+            state.expectSources(sources);
+        } catch (IOException e) {
+            throw new UncheckedIOException("recording the source partitions of table " + spec().name() + " failed", e);
+        }
+    }
+
     public Optional<String> stoppedReason() {
         return state.stoppedReason();
     }

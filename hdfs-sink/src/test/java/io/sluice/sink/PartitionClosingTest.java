@@ -69,6 +69,27 @@ class PartitionClosingTest {
     }
 
     @Test
+    void anExpectedSourcePartitionThatHasCommittedNothingHoldsEveryPartitionOpen() {
+        // given the launcher declared two source partitions, and only p0 has committed, far past hour 16
+        TableSpec spec = spec(Partitioning.HOURLY);
+        TableSink sink = TableSink.open(spec, conf, new SinkFixtures.Registry(), metrics, CommitHook.NONE);
+        sink.expectSources(List.of(new org.apache.kafka.common.TopicPartition("clicks", 0),
+                new org.apache.kafka.common.TopicPartition("clicks", 1)));
+        PartitionCommitter p0 = sink.committer("clicks", 0);
+        commit(p0, spec, 0, T0 + 10 * MINUTE);
+        assertThat(commit(p0, spec, 1, T0 + 300 * MINUTE).closedPartitions()).isEmpty();
+
+        // when p1 commits its first rows, past the end of hour 16 plus the lateness, after a reopen (the
+        // declaration is durable)
+        TableSink reopened = TableSink.open(spec, conf, new SinkFixtures.Registry(), new MetricRegistry(), CommitHook.NONE);
+        CommitResult r = commit(reopened.committer("clicks", 1), spec, 0, T0 + 120 * MINUTE);
+
+        // then hour 16 closes
+        assertThat(r.closedPartitions()).contains(HR16);
+        assertThat(closed(HR16)).isTrue();
+    }
+
+    @Test
     void aLateRecordForAClosedPartitionIsCommittedThereAndNoted() throws IOException {
         // given hour 16 closed
         TableSpec spec = spec(Partitioning.HOURLY);

@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = SluiceCli.Version.class,
         description = "Sluice: audited ingestion from a Kafka-protocol commit log into HDFS warehouse tables.",
-        subcommands = {LogCommand.class, LogServerCommand.class, RegistryCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {QuickstartCommand.class, PipelineCommand.class, LogCommand.class, LogServerCommand.class, RegistryCommand.class,
+                CommandLine.HelpCommand.class},
         footer = {"", "Run 'sluice COMMAND --help' for the options of a command."})
 public final class SluiceCli implements Callable<Integer> {
     /** The variable logback.xml reads for the level of the io.sluice loggers. */

@@ -102,7 +102,9 @@ class PipelineConfFilesTest {
         assertThat(t.allowedLateness()).isEqualTo(Duration.ofHours(1));
         assertThat(p.runner().type()).isEqualTo(RunnerConfig.Type.FLINK);
         assertThat(p.toPipelineArgs()).containsExactly("--runner=FlinkRunner", "--jobName=quickstart",
-                "--streaming=true", "--flinkMaster=[local]", "--checkpointingInterval=5000", "--parallelism=2");
+                "--streaming=true", "--flinkMaster=[local]", "--checkpointingInterval=5000", "--parallelism=2",
+                "--stateBackend=filesystem",
+                "--stateBackendStoragePath=" + io.sluice.pipeline.config.RunnerConfig.defaultCheckpointDir("quickstart"));
     }
 
     @Test

@@ -208,6 +208,15 @@ public final class IngestionJob implements AutoCloseable {
             }
         }
         if (gaps.isEmpty()) {
+            // every source partition that holds records must commit before a time partition can close
+            Map<TopicPartition, Long> logEnd = log.latest(partitions);
+            List<TopicPartition> withData = new ArrayList<>();
+            for (TopicPartition tp : partitions) {
+                if (logEnd.getOrDefault(tp, 0L) > logStart.getOrDefault(tp, 0L)) {
+                    withData.add(tp);
+                }
+            }
+            sink.expectSources(withData);
             return null;
         }
         String reason = String.join("; ", gaps);
@@ -273,6 +282,11 @@ public final class IngestionJob implements AutoCloseable {
             long next = journalNext(tp);
             long from = next >= 0 ? next : start.getOrDefault(tp, 0L);
             lag.put(tp, Math.max(0, end.getOrDefault(tp, 0L) - from));
+            if (end.getOrDefault(tp, 0L) > start.getOrDefault(tp, 0L)) {
+                // a partition that has records now holds the table's partition closing until it commits
+                TableSinks.sink(ingest.tables().tableFor(tp.topic()), ingest.hadoopConfiguration(),
+                        ingest.schemaRegistryUrl(), ingest.commitHook()).expectSources(List.of(tp));
+            }
         }
         lag.keySet().retainAll(partitions);
     }
@@ -486,6 +500,10 @@ public final class IngestionJob implements AutoCloseable {
                 o.setCheckpointingInterval(checkpointMs);
                 // run() returns once the job is submitted; an embedded Flink honours it (executeAsync)
                 o.setAttachedMode(false);
+                // buffered records between commits outgrow the 5 MB memory state backend: checkpoint to files
+                o.setStateBackend("filesystem");
+                o.setStateBackendStoragePath(io.sluice.pipeline.config.RunnerConfig.defaultCheckpointDir(
+                        "sluice-ingest-" + ProcessHandle.current().pid()));
                 if (par > 0) {
                     o.setParallelism(par);
                 }

@@ -45,6 +45,21 @@ public final class PartitionCloser {
         }
     }
 
+    /**
+     * Progress as {@link #progress(Collection)}, except that it is -1 while a source partition in {@code expected}
+     * has committed nothing: a source that has not started yet could still hold rows for any partition.
+     */
+    public static long progress(java.util.Map<org.apache.kafka.common.TopicPartition, JournalEntry> heads,
+                                Collection<org.apache.kafka.common.TopicPartition> expected) {
+        for (org.apache.kafka.common.TopicPartition tp : expected) {
+            JournalEntry e = heads.get(tp);
+            if (e == null || e.maxEventTime() < 0) {
+                return -1;
+            }
+        }
+        return progress(heads.values());
+    }
+
     /** Progress from the newest journal entries of every source partition; -1 when nothing is committed. */
     public static long progress(Collection<JournalEntry> heads) {
         long min = Long.MAX_VALUE;

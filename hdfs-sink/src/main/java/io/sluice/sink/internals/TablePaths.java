@@ -38,6 +38,8 @@ public final class TablePaths {
     public Path journals() { return new Path(state(), "journal"); }
     public Path journal(String topic, int partition) { return new Path(journals(), sourceName(topic, partition)); }
     public Path tmp(String topic, int partition) { return new Path(new Path(state(), "tmp"), sourceName(topic, partition)); }
+    /** Markers of the source partitions the table reads (partition closing waits for each of them). */
+    public Path sources() { return new Path(state(), "sources"); }
     public Path schemas() { return new Path(state(), "schemas"); }
     public Path stopped() { return new Path(state(), "STOPPED"); }
     public Path partition(String relative) { return new Path(root, relative); }

@@ -41,6 +41,8 @@ public final class TableState {
     private final SinkMetrics metrics;
     private final CommitHook hook;
     private final Map<TopicPartition, JournalEntry> heads = new ConcurrentHashMap<>();
+    /** Source partitions the launcher said this table reads (see {@link #expectSources}). */
+    private final Set<TopicPartition> expected = ConcurrentHashMap.newKeySet();
     private volatile long headsReadAt;
     private volatile String stoppedReason;
 
@@ -157,7 +159,7 @@ public final class TableState {
         if (System.currentTimeMillis() - headsReadAt >= spec.commitInterval().toMillis()) {
             refreshHeads(); // other workers commit other source partitions of this table
         }
-        return closer.closeDue(PartitionCloser.progress(heads.values()));
+        return closer.closeDue(PartitionCloser.progress(heads, expected));
     }
 
     public Map<TopicPartition, JournalEntry> heads() throws IOException {
@@ -165,9 +167,33 @@ public final class TableState {
         return Map.copyOf(heads);
     }
 
+    /** Records {@code sources} under {@code _sluice/sources/}, one empty marker file each (additive, idempotent). */
+    public void expectSources(Collection<TopicPartition> sources) throws IOException {
+        for (TopicPartition tp : sources) {
+            if (expected.add(tp)) {
+                sfs.createMarker(new Path(paths.sources(), TablePaths.sourceName(tp.topic(), tp.partition())));
+            }
+        }
+    }
+
     private void refreshHeads() throws IOException {
         Journal.heads(sfs, paths.journals()).forEach((tp, e) ->
                 heads.merge(tp, e, (a, b) -> a.seq() >= b.seq() ? a : b));
+        try {
+            for (FileStatus f : sfs.fs().listStatus(paths.sources())) {
+                String name = f.getPath().getName();
+                int plus = name.lastIndexOf('+');
+                if (plus > 0) {
+                    try {
+                        expected.add(new TopicPartition(name.substring(0, plus), Integer.parseInt(name.substring(plus + 1))));
+                    } catch (NumberFormatException ignored) {
+                        // not a marker of ours
+                    }
+                }
+            }
+        } catch (FileNotFoundException e) {
+            // no source declared: closing follows the sources that have committed
+        }
         headsReadAt = System.currentTimeMillis();
     }
 

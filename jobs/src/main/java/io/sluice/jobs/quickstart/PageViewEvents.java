@@ -120,8 +120,20 @@ public final class PageViewEvents {
      * @throws KafkaException the first send that failed, after the others finished
      */
     public static ProduceSummary produce(String bootstrap, String registryUrl, String topic, long n, Options options) {
+        return produce(bootstrap, registryUrl, topic, n, options, null);
+    }
+
+    /** Told of every acknowledged record, in the producer's I/O thread: keep it short. */
+    @FunctionalInterface
+    public interface AckListener {
+        void acked(int partition, long offset, long ackedAtMillis);
+    }
+
+    /** {@link #produce(String, String, String, long, Options)}, telling {@code listener} (if not null) of each ack. */
+    public static ProduceSummary produce(String bootstrap, String registryUrl, String topic, long n, Options options,
+                                         AckListener listener) {
         PageViewGenerator generator = generator(options, n);
-        Tracker tracker = new Tracker();
+        Tracker tracker = new Tracker(listener);
         long started = System.nanoTime();
         long lastLog = started;
         try (KafkaProducer<byte[], Object> producer = new KafkaProducer<>(producerConfig(bootstrap, registryUrl))) {
@@ -201,6 +213,15 @@ public final class PageViewEvents {
         final AtomicReference<KafkaException> failure = new AtomicReference<>();
         long minEventTime = Long.MAX_VALUE; // sender thread only
         long maxEventTime = Long.MIN_VALUE;
+        final AckListener listener;
+
+        Tracker() {
+            this(null);
+        }
+
+        Tracker(AckListener listener) {
+            this.listener = listener;
+        }
 
         void sent(long eventTime) {
             minEventTime = Math.min(minEventTime, eventTime);
@@ -216,6 +237,9 @@ public final class PageViewEvents {
             acked.incrementAndGet();
             valueBytes.addAndGet(md.serializedValueSize());
             lastOffsets.merge(md.partition(), md.offset(), Math::max);
+            if (listener != null) {
+                listener.acked(md.partition(), md.offset(), System.currentTimeMillis());
+            }
         }
     }
 

@@ -45,6 +45,14 @@ public record RunnerConfig(Type type, String flinkMaster, OptionalInt parallelis
     public static final String LOCAL_FLINK = "[local]";
 
     /**
+     * Where Flink keeps checkpoints unless {@code extra} sets {@code --stateBackendStoragePath}: a local
+     * directory, right for an embedded Flink; a remote cluster needs a path all its nodes share (hdfs://…).
+     */
+    public static String defaultCheckpointDir(String jobName) {
+        return java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "sluice-checkpoints", jobName).toUri().toString();
+    }
+
+    /**
      * Beam options that {@link #toArgs} sets, each with the key of the pipeline file that sets it;
      * {@code extra} may not set them again.
      */
@@ -87,6 +95,12 @@ public record RunnerConfig(Type type, String flinkMaster, OptionalInt parallelis
             maxBundleSize.ifPresent(n -> args.add("--maxBundleSize=" + n));
             maxBundleTimeMs.ifPresent(n -> args.add("--maxBundleTimeMills=" + n)); // sic: Beam's spelling
             restartAttempts.ifPresent(n -> args.add("--numberOfExecutionRetries=" + n));
+            // the commit step buffers records in Beam state between commits: more than the 5 MB Flink's default
+            // memory state backend checkpoints, so state goes to files unless extra chooses otherwise
+            if (extra.stream().noneMatch(a -> a.startsWith("--stateBackend"))) {
+                args.add("--stateBackend=filesystem");
+                args.add("--stateBackendStoragePath=" + defaultCheckpointDir(jobName));
+            }
         } else {
             parallelism.ifPresent(p -> args.add("--targetParallelism=" + p));
         }

@@ -282,7 +282,9 @@ class PipelineDefinitionTest {
         assertThat(args).containsExactly("--runner=FlinkRunner", "--jobName=shop", "--streaming=true",
                 "--flinkMaster=jobmanager:8081", "--checkpointingInterval=2000", "--parallelism=3",
                 "--maxBundleSize=500", "--maxBundleTimeMills=250", "--numberOfExecutionRetries=4",
+                "--stateBackend=filesystem", "--stateBackendStoragePath=" + RunnerConfig.defaultCheckpointDir("shop"),
                 "--objectReuse=true");
+        assertThat(o.getStateBackend()).isEqualTo("filesystem");
         assertThat(o.getRunner()).isEqualTo(FlinkRunner.class);
         assertThat(o.getJobName()).isEqualTo("shop");
         assertThat(o.as(StreamingOptions.class).isStreaming()).isTrue();
@@ -302,7 +304,8 @@ class PipelineDefinitionTest {
 
         // then
         assertThat(args).containsExactly("--runner=FlinkRunner", "--jobName=minimal", "--streaming=true",
-                "--flinkMaster=[local]", "--checkpointingInterval=10000");
+                "--flinkMaster=[local]", "--checkpointingInterval=10000", "--stateBackend=filesystem",
+                "--stateBackendStoragePath=" + RunnerConfig.defaultCheckpointDir("minimal"));
         assertThat(PipelineOptionsFactory.fromArgs(args).as(FlinkPipelineOptions.class).getFlinkMaster())
                 .isEqualTo("[local]");
     }

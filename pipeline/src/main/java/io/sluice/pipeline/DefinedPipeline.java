@@ -1,0 +1,85 @@
+package io.sluice.pipeline;
+
+import io.sluice.pipeline.config.PipelineDefinition;
+import io.sluice.pipeline.config.RunnerConfig;
+import io.sluice.pipeline.config.TableConfig;
+import io.sluice.sink.CommitHook;
+import io.sluice.sink.TableSpec;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+
+/**
+ * Turns a pipeline file ({@link PipelineDefinition}) into the same {@link SluiceIngest} and {@link IngestionJob}
+ * a Java user would build: the file is configuration for the code path, not a second implementation.
+ */
+public final class DefinedPipeline {
+    private DefinedPipeline() {}
+
+    /** The transform the definition describes. */
+    public static SluiceIngest ingest(PipelineDefinition d) {
+        SluiceIngest ingest = SluiceIngest.create()
+                .withBootstrapServers(d.source().bootstrapServers())
+                .withSchemaRegistryUrl(d.source().schemaRegistryUrl())
+                .withTables(tables(d))
+                .withStartFrom(d.source().startFrom() == io.sluice.pipeline.config.SourceConfig.StartFrom.LATEST
+                        ? StartFrom.LATEST : StartFrom.EARLIEST)
+                .withHadoopConfiguration(d.hadoopConfiguration());
+        if (!d.source().consumer().isEmpty()) {
+            ingest = ingest.withConsumerConfig(d.source().consumer());
+        }
+        return d.source().topicPattern() != null
+                ? ingest.withTopicPattern(d.source().topicPattern())
+                : ingest.withTopics(d.source().topics());
+    }
+
+    /** The job that runs it with the definition's runner section; {@code hook} is a test seam (null: none). */
+    public static IngestionJob job(PipelineDefinition d, CommitHook hook) {
+        SluiceIngest ingest = ingest(d);
+        if (hook != null) {
+            ingest = ingest.withCommitHook(hook);
+        }
+        String[] args = withDetachedRun(d.toPipelineArgs(), d.runner());
+        return IngestionJob.builder(ingest)
+                .discoveryInterval(d.source().discoveryInterval())
+                .pipelineOptions(() -> PipelineOptionsFactory.fromArgs(args).withValidation().create())
+                .build();
+    }
+
+    /** run() must return while the pipeline runs: the job watches and restarts it. */
+    static String[] withDetachedRun(String[] args, RunnerConfig runner) {
+        String extra = runner.type() == RunnerConfig.Type.DIRECT ? "--blockOnRun=false" : "--attachedMode=false";
+        String[] out = java.util.Arrays.copyOf(args, args.length + 1);
+        out[args.length] = extra;
+        return out;
+    }
+
+    /** Listed topics get their own spec; any other topic the source selects gets the defaults, named after it. */
+    static TableResolver tables(PipelineDefinition d) {
+        Map<String, TableSpec> listed = new HashMap<>();
+        for (TableConfig t : d.tables().values()) {
+            listed.put(t.topic(), d.tableSpecFor(t.topic()));
+        }
+        TableSpec template = d.tableDefaults().applyTo(TableSpec.builder("template", d.warehouse().tableRoot("template")))
+                .deadLetterRoot(d.warehouse().deadLetterRoot()).build();
+        return new ListedTables(listed, TableResolver.underWarehouse(d.warehouse().root(), template));
+    }
+
+    private record ListedTables(Map<String, TableSpec> listed, TableResolver others) implements TableResolver {
+        private static final long serialVersionUID = 1L;
+
+        ListedTables {
+            listed = Map.copyOf(listed);
+            Objects.requireNonNull(others);
+        }
+
+        @Override
+        public TableSpec tableFor(String topic) {
+            TableSpec s = listed.get(topic);
+            return s != null ? s : others.tableFor(topic);
+        }
+    }
+
+}
