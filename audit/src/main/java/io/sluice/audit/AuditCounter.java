@@ -64,6 +64,25 @@ public final class AuditCounter {
         }
     }
 
+    /**
+     * Adds counts kept from an earlier run of the same instance (a tier whose counts survive restarts, under a
+     * stable instance id): the bucket's digest, dead-letter and filter counts and latencies grow by these.
+     * {@code counts.bucketStart()} must be a bucket start of this counter's {@link #buckets()}.
+     */
+    public void restore(BucketCounts counts) {
+        if (buckets.startOf(counts.bucketStart()) != counts.bucketStart()) {
+            throw new IllegalArgumentException("bucket start " + counts.bucketStart() + " of " + counts.topic()
+                    + " is not a start of " + buckets.widthMillis() + " ms buckets");
+        }
+        Bucket b = bucket(counts.topic(), counts.bucketStart());
+        synchronized (b) {
+            b.digest.add(counts.digest());
+            b.latency.merge(counts.latency());
+            b.deadLettered += counts.deadLettered();
+            b.filtered += counts.filtered();
+        }
+    }
+
     /** Notes that the tier has handled {@code topic-partition} up to {@code offset}. */
     public void advanced(String topic, int partition, long offset, long timestamp) {
         progress.merge(new TopicPartition(topic, partition), new Progress(offset, timestamp),

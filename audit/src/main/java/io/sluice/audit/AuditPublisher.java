@@ -42,20 +42,39 @@ public final class AuditPublisher implements AutoCloseable {
         this(counter, instanceId, digests, config, newProducer(config, instanceId));
     }
 
+    /**
+     * A publisher for a tier whose counts survive restarts under a stable instance id (the log tier): its
+     * sequence numbers continue above {@code lastSeq}, so that its messages supersede those of the instance's
+     * earlier runs, and with {@code scheduled} false it has no timer and publishes only when {@link #publish}
+     * is called (and at close), so that the tier can publish right after it has made its counts durable.
+     */
+    public AuditPublisher(AuditCounter counter, String instanceId, boolean digests, AuditConfig config,
+                          long lastSeq, boolean scheduled) {
+        this(counter, instanceId, digests, config, newProducer(config, instanceId), lastSeq, scheduled);
+    }
+
     AuditPublisher(AuditCounter counter, String instanceId, boolean digests, AuditConfig config,
                    Producer<byte[], byte[]> producer) {
+        this(counter, instanceId, digests, config, producer, 0, true);
+    }
+
+    AuditPublisher(AuditCounter counter, String instanceId, boolean digests, AuditConfig config,
+                   Producer<byte[], byte[]> producer, long lastSeq, boolean scheduled) {
         this.counter = counter;
         this.instanceId = instanceId;
         this.digests = digests;
         this.config = config;
         this.producer = producer;
+        this.seq = lastSeq;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sluice-audit-publisher-" + instanceId);
             t.setDaemon(true);
             return t;
         });
-        long every = config.publishInterval().toMillis();
-        timer.scheduleWithFixedDelay(this::publishQuietly, every, every, TimeUnit.MILLISECONDS);
+        if (scheduled) {
+            long every = config.publishInterval().toMillis();
+            timer.scheduleWithFixedDelay(this::publishQuietly, every, every, TimeUnit.MILLISECONDS);
+        }
     }
 
     private static Producer<byte[], byte[]> newProducer(AuditConfig config, String instanceId) {
@@ -70,6 +89,11 @@ public final class AuditPublisher implements AutoCloseable {
 
     public String instanceId() {
         return instanceId;
+    }
+
+    /** The sequence number of the last message published (the one it started above if none yet). */
+    public synchronized long lastSeq() {
+        return seq;
     }
 
     /** Sends the buckets that changed since the last message; returns the message, or null if nothing changed. */

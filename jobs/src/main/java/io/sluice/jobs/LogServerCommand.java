@@ -65,6 +65,7 @@ final class LogServerCommand implements Callable<Integer> {
     private KafkaServer server;
     private io.sluice.log.server.MetricsHttpServer metricsHttp;
     private io.sluice.registry.SchemaRegistry registry;
+    private io.sluice.log.audit.LogAuditor auditor;
     private volatile int registryPort = -1;
     private Thread shutdownHook;
     private boolean stopping;
@@ -110,6 +111,7 @@ final class LogServerCommand implements Callable<Integer> {
                 throw new CliException("cannot listen on " + listen + ": " + message(e));
             }
             port = server.port();
+            auditor = startAuditor(settings, config);
             metricsHttp = startMetricsHttp(settings);
             advertised = advertise != null ? advertise.toString()
                     : new HostPort(listen.host(), port).toString();
@@ -130,6 +132,26 @@ final class LogServerCommand implements Callable<Integer> {
             throw e;
         }
         return cleanlyStopped ? CommandLine.ExitCode.OK : CommandLine.ExitCode.SOFTWARE;
+    }
+
+    /**
+     * Starts the log tier of the audit (unless turned off), publishing through this server; a failure only costs
+     * a warning, as for the metrics endpoint: the log serves clients either way.
+     */
+    private io.sluice.log.audit.LogAuditor startAuditor(LogSettings settings, KafkaServerConfig config) {
+        if (!settings.auditEnabled()) {
+            return null;
+        }
+        HostPort self = new HostPort(listen.isWildcard() ? "127.0.0.1" : listen.host(), port);
+        try {
+            return io.sluice.log.audit.LogAuditor.start(logManager, new io.sluice.log.audit.LogAuditorConfig(
+                    settings.auditConfig(self.toString()),
+                    io.sluice.log.audit.LogAuditorConfig.instanceIdOf(config.clusterId(), config.nodeId())),
+                    server.metrics());
+        } catch (RuntimeException e) {
+            LOG.warn("The log audit did not start ({}); the server runs without counting", message(e));
+            return null;
+        }
     }
 
     /** Serves the server's metrics in Prometheus format, unless turned off; a taken port only costs a warning. */
@@ -233,6 +255,14 @@ final class LogServerCommand implements Callable<Integer> {
                         registry.close();
                     } catch (RuntimeException e) {
                         LOG.warn("Closing the schema registry failed: {}", message(e));
+                    }
+                }
+                if (auditor != null) {
+                    // before the server: its last counts are published through it
+                    try {
+                        auditor.close();
+                    } catch (RuntimeException e) {
+                        LOG.warn("Closing the log audit failed: {}", message(e));
                     }
                 }
                 if (server != null) {

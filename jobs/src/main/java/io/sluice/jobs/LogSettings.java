@@ -55,13 +55,21 @@ final class LogSettings {
     static final String METRICS_HTTP_LISTEN = "metrics.http.listen";
     static final String DEFAULT_METRICS_HTTP_LISTEN = "127.0.0.1:9404";
 
+    // ---------------------------------------------------------------- audit (the log tier, sluice log-server only)
+    /** Whether the log server counts what became durable and publishes the counts to the audit topic. */
+    static final String AUDIT_ENABLE = "sluice.audit.enable";
+    static final String AUDIT_TOPIC = io.sluice.audit.AuditConfig.TOPIC;
+    static final String AUDIT_BUCKET_MS = io.sluice.audit.AuditConfig.BUCKET_MS;
+    static final String AUDIT_PUBLISH_INTERVAL_MS = io.sluice.audit.AuditConfig.PUBLISH_INTERVAL_MS;
+
     // ---------------------------------------------------------------- topics
     static final String TOPIC_DEFAULTS = "topic.defaults";
 
     /** Every top-level key with a single value, in the order of conf/log-server.yaml. */
     static final List<String> KEYS = List.of(NODE_ID, CLUSTER_ID, MAX_REQUEST_BYTES, AUTO_CREATE_TOPICS,
             NUM_PARTITIONS, IO_THREADS, GROUP_INITIAL_REBALANCE_DELAY_MS, GROUP_MIN_SESSION_TIMEOUT_MS,
-            GROUP_MAX_SESSION_TIMEOUT_MS, OFFSETS_TOPIC_PARTITIONS, METRICS_HTTP_LISTEN, DATA_DIR, FLUSHER_THREADS, RETENTION_CHECK_INTERVAL_MS,
+            GROUP_MAX_SESSION_TIMEOUT_MS, OFFSETS_TOPIC_PARTITIONS, METRICS_HTTP_LISTEN, AUDIT_ENABLE, AUDIT_TOPIC,
+            AUDIT_BUCKET_MS, AUDIT_PUBLISH_INTERVAL_MS, DATA_DIR, FLUSHER_THREADS, RETENTION_CHECK_INTERVAL_MS,
             RECOVERY_CHECKPOINT_INTERVAL_MS);
 
     /** No file: every default. */
@@ -126,6 +134,8 @@ final class LogSettings {
         // check every number now, naming the file, whichever command reads it
         s.managerConfig(Path.of("."));
         s.serverConfig("127.0.0.1", 0);
+        s.auditEnabled();
+        s.auditConfig("127.0.0.1:0");
         return s;
     }
 
@@ -215,6 +225,31 @@ final class LogSettings {
                         d.initialRebalanceDelayMs(), 0, Integer.MAX_VALUE))
                 .withSessionTimeoutRange(minSession, maxSession)
                 .withOffsetsTopicPartitions((int) number(OFFSETS_TOPIC_PARTITIONS, d.offsetsTopicPartitions(), 1, 1000));
+    }
+
+    /** {@value #AUDIT_ENABLE}: true unless the file turns the log tier of the audit off. */
+    boolean auditEnabled() {
+        return bool(AUDIT_ENABLE, true);
+    }
+
+    /** The log tier's audit settings, publishing through {@code bootstrap} (the server's own address). */
+    io.sluice.audit.AuditConfig auditConfig(String bootstrap) {
+        String topic = values.getOrDefault(AUDIT_TOPIC, io.sluice.audit.AuditConfig.DEFAULT_TOPIC);
+        try {
+            if (topic.isBlank()) {
+                throw invalid(AUDIT_TOPIC, topic, "a topic name");
+            }
+            Map<String, String> m = new java.util.HashMap<>();
+            m.put("bootstrap.servers", bootstrap);
+            for (String k : List.of(AUDIT_TOPIC, AUDIT_BUCKET_MS, AUDIT_PUBLISH_INTERVAL_MS)) {
+                if (values.containsKey(k)) {
+                    m.put(k, values.get(k));
+                }
+            }
+            return io.sluice.audit.AuditConfig.from(m);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(source + ": " + e.getMessage());
+        }
     }
 
     /** Where to serve Prometheus metrics, or empty when {@value #METRICS_HTTP_LISTEN} is set to "". */

@@ -40,6 +40,10 @@ class ConfFilesTest {
         d.put(LogSettings.GROUP_MAX_SESSION_TIMEOUT_MS, String.valueOf(s.groups().maxSessionTimeoutMs()));
         d.put(LogSettings.OFFSETS_TOPIC_PARTITIONS, String.valueOf(s.groups().offsetsTopicPartitions()));
         d.put(LogSettings.METRICS_HTTP_LISTEN, LogSettings.DEFAULT_METRICS_HTTP_LISTEN);
+        d.put(LogSettings.AUDIT_ENABLE, "true");
+        d.put(LogSettings.AUDIT_TOPIC, io.sluice.audit.AuditConfig.DEFAULT_TOPIC);
+        d.put(LogSettings.AUDIT_BUCKET_MS, String.valueOf(io.sluice.audit.Buckets.DEFAULT.toMillis()));
+        d.put(LogSettings.AUDIT_PUBLISH_INTERVAL_MS, "10000");
         d.put(LogSettings.DATA_DIR, "data/log");
         d.put(LogSettings.FLUSHER_THREADS, String.valueOf(m.flusherThreads()));
         d.put(LogSettings.RETENTION_CHECK_INTERVAL_MS, String.valueOf(m.retentionCheckIntervalMs()));

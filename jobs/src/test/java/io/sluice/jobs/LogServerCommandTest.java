@@ -146,6 +146,48 @@ class LogServerCommandTest {
     }
 
     @Test
+    void theServerCountsWhatBecameDurableAndPublishesItToTheAuditTopicAtStop() throws Exception {
+        // given
+        Server server = start("--listen", "127.0.0.1:0", "--data-dir", dataDir().toString());
+        assertThat(server.command().port()).as("bound port; stderr: %s", server.err()).isPositive();
+        long ts = 1_700_000_000_000L;
+        long digestSum = 0;
+        try (KafkaProducer<String, String> p = producer(server.bootstrap())) {
+            for (int i = 0; i < 50; i++) {
+                p.send(new ProducerRecord<>("events", 0, ts + i, "k" + i, "v" + i));
+                digestSum += io.sluice.audit.RecordDigest.of(("k" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        ("v" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            p.flush();
+        }
+
+        // when
+        assertThat(server.stop()).as("exit code; stderr: %s", server.err()).isZero();
+
+        // then: the last audit message holds the 50 records in their bucket, with their digest
+        assertThat(dataDir().resolve("audit.checkpoint")).exists();
+        try (LogManager m = LogManager.open(LogManagerConfig.defaults(dataDir()))) {
+            io.sluice.log.PartitionLog audit = m.partition("_sluice_audit", 0);
+            List<io.sluice.audit.AuditMessage> messages = new ArrayList<>();
+            for (org.apache.kafka.common.record.RecordBatch b : audit.read(0, 1 << 20).records().batches()) {
+                for (org.apache.kafka.common.record.Record r : b) {
+                    byte[] bytes = new byte[r.valueSize()];
+                    r.value().get(bytes);
+                    messages.add(io.sluice.audit.AuditMessage.decode(bytes));
+                }
+            }
+            io.sluice.audit.AuditMessage last = messages.get(messages.size() - 1);
+            assertThat(last.last()).isTrue();
+            assertThat(last.instanceId()).isEqualTo("log/sluice-cluster/0");
+            io.sluice.audit.BucketCounts events = messages.stream().flatMap(x -> x.buckets().stream())
+                    .filter(b -> b.topic().equals("events")).reduce((x, y) -> y).orElseThrow();
+            assertThat(events.bucketStart()).isEqualTo(io.sluice.audit.Buckets.DEFAULT.toMillis() * (ts / 600_000));
+            assertThat(events.digest().count()).isEqualTo(50);
+            assertThat(events.digest().sum()).isEqualTo(digestSum);
+        }
+    }
+
+    @Test
     void configFileSetsIdentityAutoCreatedPartitionsAndTopicDefaultsAndAdvertiseSetsTheAddress() throws Exception {
         // given: a port known before the server binds it, so that the advertised address can name it
         int port;
