@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
         versionProvider = SluiceCli.Version.class,
         description = "Sluice: audited ingestion from a Kafka-protocol commit log into HDFS warehouse tables.",
         subcommands = {QuickstartCommand.class, PipelineCommand.class, LogCommand.class, LogServerCommand.class, RegistryCommand.class,
-                CommandLine.HelpCommand.class},
+                io.sluice.jobs.audit.AuditCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Run 'sluice COMMAND --help' for the options of a command."})
 public final class SluiceCli implements Callable<Integer> {
     /** The variable logback.xml reads for the level of the io.sluice loggers. */
