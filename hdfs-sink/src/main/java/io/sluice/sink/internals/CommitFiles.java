@@ -58,10 +58,8 @@ public final class CommitFiles {
         for (SinkRecord r : rows) {
             groups.computeIfAbsent(new Group(r.partitionPath(), r.schemaId()), g -> new ArrayList<>()).add(r);
         }
-        List<CommittedFile> files = new ArrayList<>();
         Path tmpDir = paths.tmp(topic, partition);
-        // one per call: committers of several source partitions share this object from different threads
-        RowSchemas.PositionEncoder positions = new RowSchemas.PositionEncoder();
+        List<java.util.concurrent.Callable<CommittedFile>> tasks = new ArrayList<>();
         for (Map.Entry<Group, List<SinkRecord>> g : groups.entrySet()) {
             List<SinkRecord> all = g.getValue();
             int from = 0;
@@ -74,17 +72,22 @@ public final class CommitFiles {
                     to++;
                 }
                 List<SinkRecord> chunk = all.subList(from, to);
-                Path tmp = new Path(tmpDir, tmpName(seq, "data-" + files.size(), ".avro"));
-                long written = writeRowFile(tmp, fileSchemas.get(g.getKey().schemaId()), chunk, metadataField, positions);
-                long first = chunk.get(0).offset();
-                long last = chunk.get(chunk.size() - 1).offset();
-                String rel = g.getKey().partition() + "/" + TablePaths.fileName(topic, partition, first, last);
-                files.add(new CommittedFile(CommittedFile.DATA, relative(tmp), rel, g.getKey().partition(), chunk.size(),
-                        written, first, last, g.getKey().schemaId()));
+                Group group = g.getKey();
+                Path tmp = new Path(tmpDir, tmpName(seq, "data-" + tasks.size(), ".avro"));
+                tasks.add(() -> {
+                    // one encoder per file: files are written in parallel
+                    long written = writeRowFile(tmp, fileSchemas.get(group.schemaId()), chunk, metadataField,
+                            new RowSchemas.PositionEncoder());
+                    long first = chunk.get(0).offset();
+                    long last = chunk.get(chunk.size() - 1).offset();
+                    String rel = group.partition() + "/" + TablePaths.fileName(topic, partition, first, last);
+                    return new CommittedFile(CommittedFile.DATA, relative(tmp), rel, group.partition(), chunk.size(),
+                            written, first, last, group.schemaId());
+                });
                 from = to;
             }
         }
-        return files;
+        return FileWriters.runAll(tasks);
     }
 
     public List<CommittedFile> writeDeadLetters(String table, String topic, int partition, long seq, List<DeadLetter> deadLetters,
