@@ -51,8 +51,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the log. Even seeds crash twice, with a power failure in the middle of the first recovery in between.
  * The seed fixes every random choice (sizes, crash points, torn lengths); thread timing still varies.
  *
- * <p>Also pins down a bug it found: a roll makes the new segment's file durable before the old segment's
- * tail is fsynced, so a power loss could leave a hole of offsets that recovery took for data.
+ * <p>Also pins down two bugs it found: a roll makes the new segment's file durable before the old segment's
+ * tail is fsynced, so a power loss could leave a hole of offsets that recovery took for data; and a
+ * recovery point at the end of a segment whose indexes were never fsynced made recovery trust their torn
+ * remains (offsetForTimestamp then skipped the records after the last surviving time-index entry).
  */
 class PowerLossTest {
     private static final int APPENDERS = 2;
@@ -205,6 +207,58 @@ class PowerLossTest {
             assertThat(CrashTestSupport.messages(logged))
                     .anyMatch(m -> m.startsWith("WARN")
                             && m.contains("ends at offset 5 but the next segment starts at offset 10"));
+        } finally {
+            recovered.close();
+        }
+    }
+
+    /**
+     * The high watermark (and so the recovery checkpoint) reaches the end of the active segment, whose
+     * indexes are not fsynced, before a roll starts the next segment at that offset. Recovery must not
+     * treat that segment as lying wholly below the recovery point: its time index may be a stale (here: the
+     * one of the last clean close) or torn one without the closing entry, that still passes the load checks.
+     */
+    @Test
+    void segmentThatEndsAtTheRecoveryPointIsRecoveredWhenItsIndexesWereNotSynced() throws Exception {
+        // given a segment that was sealed and made durable by a clean close (time index ending at t0 + 4)
+        long t0 = System.currentTimeMillis(); // recent: the reopened segment must not roll by age
+        Path data = tmp.resolve("data");
+        Map<String, String> config = Map.of(TopicConfig.FLUSH_MS, "3600000", TopicConfig.INDEX_INTERVAL_BYTES, "1");
+        LogManager manager = LogManager.open(LogManagerConfig.defaults(data).withFileIO(new PowerLossFileIO(data)));
+        manager.createTopic("t", 1, config);
+        for (int i = 0; i < 5; i++) {
+            manager.partition("t", 0).append(Batches.of(t0 + i, "first-" + i));
+        }
+        manager.close();
+        // that is active again and grows (its index entries up to t0 + 104 are written, never fsynced)
+        PowerLossFileIO io = new PowerLossFileIO(data);
+        manager = LogManager.open(LogManagerConfig.defaults(data).withFileIO(io));
+        PartitionLog p = manager.partition("t", 0);
+        for (int i = 0; i < 5; i++) {
+            p.append(Batches.of(t0 + 100 + i, "second-" + i));
+        }
+        // whose data is fsynced up to its end, which the recovery checkpoint records
+        assertThat(p.flush()).isEqualTo(10);
+        manager.writeRecoveryCheckpoint();
+        // and which a roll seals (its closing time-index entry is not fsynced before the power fails)
+        p.roll();
+        assertThat(p.segmentBaseOffsets()).containsExactly(0L, 10L);
+
+        // when the power fails and the log is opened again
+        io.crash();
+        manager.abort();
+        LogManager recovered = LogManager.open(LogManagerConfig.defaults(data));
+        try {
+            // then the segment's indexes describe all of its data: lookups by time find the later records
+            PartitionLog q = recovered.partition("t", 0);
+            assertThat(q.logEndOffset()).isEqualTo(10);
+            assertThat(q.segmentBaseOffsets()).containsExactly(0L, 10L);
+            assertThat(q.offsetForTimestamp(t0 + 3).map(TimestampOffset::offset)).hasValue(3L);
+            assertThat(q.offsetForTimestamp(t0 + 50).map(TimestampOffset::offset)).hasValue(5L);
+            assertThat(q.offsetForTimestamp(t0 + 102).map(TimestampOffset::offset)).hasValue(7L);
+            assertThat(q.offsetForTimestamp(t0 + 104).map(TimestampOffset::offset)).hasValue(9L);
+            assertThat(q.offsetForTimestamp(t0 + 105)).isEmpty();
+            assertThat(q.maxTimestamp()).hasValue(t0 + 104);
         } finally {
             recovered.close();
         }

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  *       segments whose offsets it covers are deleted and it takes their place; index {@code .swap}
  *       files without a {@code .log.swap} are undone;</li>
  *   <li>open every segment; index files without a data file are deleted;</li>
- *   <li>after an unclean stop, recover every segment from the one holding the recovery point: validate
+ *   <li>after an unclean stop, recover every segment from the one holding the last offset below the
+ *       recovery point (its indexes may not be durable, see {@link #recover}): validate
  *       batch by batch, truncate at the first torn or corrupt batch (or a segment that ends short of the
  *       next one) and drop every later segment, and rebuild the indexes; after a clean stop only check
  *       the indexes (rebuilding bad or missing ones);</li>
@@ -98,7 +99,16 @@ public final class LogLoader {
     }
 
     private long recover(NavigableMap<Long, LogSegment> segments, long recoveryPoint) throws IOException {
-        Long from = segments.floorKey(recoveryPoint);
+        // Start at the segment holding the last offset below the recovery point, not the one holding the
+        // recovery point itself. The recovery point is the high watermark, and the high watermark reaches the
+        // end of the active segment, whose indexes are never fsynced (recovery rebuilds them), before a roll
+        // puts a new segment at that very offset; only the next flush, after the seal, fsyncs the old segment's
+        // indexes and its closing time-index entry. A power loss in between leaves that segment wholly below
+        // the recovery point with torn or stale indexes that still pass load()'s checks, and load() takes
+        // its largest timestamp from the last time-index entry: offsetForTimestamp would skip its records.
+        // Every segment before this one was sealed when a flush moved the high watermark past it, and that
+        // flush fsynced its indexes.
+        Long from = recoveryPoint > 0 ? segments.floorKey(recoveryPoint - 1) : null;
         if (from == null) {
             from = segments.firstKey();
         }

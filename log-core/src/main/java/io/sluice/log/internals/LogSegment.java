@@ -214,7 +214,8 @@ public final class LogSegment implements AutoCloseable {
 
     /**
      * fsyncs the data file; writes the buffered index entries, and fsyncs the indexes too once the
-     * segment is sealed (an active segment's indexes are rebuilt by recovery, so they need no fsync).
+     * segment is sealed (an active segment's indexes are rebuilt by recovery, so they need no fsync: recovery
+     * starts at the segment holding the last offset below the recovery point, see {@link LogLoader}).
      */
     public void flush() throws IOException {
         if (logDirty) {
