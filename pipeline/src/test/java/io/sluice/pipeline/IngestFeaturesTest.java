@@ -207,7 +207,9 @@ class IngestFeaturesTest {
                 Thread.sleep(100);
             }
             assertThat(job.awaitCaughtUp(PATIENCE)).as("caught up after the restart: %s", job).isTrue();
-            assertThat(job.starts()).as("pipeline starts").isEqualTo(2);
+            // one restart for both changes, or two when a discovery tick falls between creating the topic and
+            // adding the partition
+            assertThat(job.starts()).as("pipeline starts").isBetween(2, 3);
             assertThat(job.lag()).as("lag per partition after catching up").containsOnlyKeys(
                     new org.apache.kafka.common.TopicPartition("events.a", 0),
                     new org.apache.kafka.common.TopicPartition("events.a", 1),
