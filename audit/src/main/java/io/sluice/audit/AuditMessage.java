@@ -4,6 +4,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
@@ -11,6 +13,7 @@ import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
@@ -30,7 +33,7 @@ public record AuditMessage(String instanceId, Tier tier, long seq, long sentAt, 
     /** How far the instance has got in one source partition. */
     public record PartitionProgress(TopicPartition partition, long highestOffset, long highestTimestamp) {}
 
-    public static final Schema SCHEMA = SchemaBuilder.record("AuditMessage").namespace("io.sluice.audit")
+    static final Schema SCHEMA_V1 = SchemaBuilder.record("AuditMessage").namespace("io.sluice.audit")
             .fields()
             .requiredString("instance_id")
             .requiredString("tier")
@@ -59,8 +62,35 @@ public record AuditMessage(String instanceId, Tier tier, long seq, long sentAt, 
                     .endRecord()).noDefault()
             .endRecord();
 
+    /**
+     * The current schema: {@link #SCHEMA_V1} plus a trailing {@code rows} array with the row digests and unreadable
+     * files of the sink and warehouse tiers per (topic, bucket). Trailing, so that an aggregator that knows only the
+     * first version reads a new message and ignores the rows, and a message of the first version (which ends before
+     * it) is decoded with an empty array.
+     */
+    public static final Schema SCHEMA = v2();
+
+    private static Schema v2() {
+        List<Schema.Field> fields = new ArrayList<>();
+        for (Schema.Field f : SCHEMA_V1.getFields()) {
+            fields.add(new Schema.Field(f, f.schema()));
+        }
+        Schema rows = SchemaBuilder.array().items(SchemaBuilder.record("Rows").fields()
+                .requiredString("topic")
+                .requiredLong("bucket_start")
+                .requiredLong("count")
+                .requiredLong("sum")
+                .requiredLong("xor")
+                .name("unreadable").doc("committed files holding rows of this bucket that could not be read whole")
+                    .type().longType().longDefault(0)
+                .endRecord());
+        fields.add(new Schema.Field("rows", rows, "sink and warehouse: row digests per bucket", List.of()));
+        return Schema.createRecord(SCHEMA_V1.getName(), SCHEMA_V1.getDoc(), SCHEMA_V1.getNamespace(), false, fields);
+    }
+
     private static final Schema BUCKET = SCHEMA.getField("buckets").schema().getElementType();
     private static final Schema PROGRESS = SCHEMA.getField("progress").schema().getElementType();
+    private static final Schema ROWS = SCHEMA.getField("rows").schema().getElementType();
 
     public byte[] encode() {
         GenericData.Record r = new GenericData.Record(SCHEMA);
@@ -100,6 +130,21 @@ public record AuditMessage(String instanceId, Tier tier, long seq, long sentAt, 
             ps.add(g);
         }
         r.put("progress", ps);
+        List<GenericRecord> rows = new ArrayList<>();
+        for (BucketCounts b : buckets) {
+            if (b.rowDigest() != null || b.unreadable() > 0) {
+                Digest d = b.rowDigest() != null ? b.rowDigest() : Digest.EMPTY;
+                GenericData.Record g = new GenericData.Record(ROWS);
+                g.put("topic", b.topic());
+                g.put("bucket_start", b.bucketStart());
+                g.put("count", d.count());
+                g.put("sum", d.sum());
+                g.put("xor", d.xor());
+                g.put("unreadable", b.unreadable());
+                rows.add(g);
+            }
+        }
+        r.put("rows", rows);
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             BinaryEncoder enc = EncoderFactory.get().binaryEncoder(out, null);
@@ -111,13 +156,39 @@ public record AuditMessage(String instanceId, Tier tier, long seq, long sentAt, 
         }
     }
 
-    /** Decodes a message; throws {@link IllegalArgumentException} naming the problem if the bytes are not one. */
-    public static AuditMessage decode(byte[] bytes) {
-        GenericRecord r;
+    /**
+     * Reads the current schema; bytes that do not end where it does (a message of the first version, which has no
+     * {@code rows}) are read again as the first version resolved to the current one.
+     */
+    private static GenericRecord read(byte[] bytes) {
         try {
-            r = new GenericDatumReader<GenericRecord>(SCHEMA).read(null, DecoderFactory.get().binaryDecoder(bytes, null));
+            BinaryDecoder in = DecoderFactory.get().binaryDecoder(bytes, null);
+            GenericRecord r = new GenericDatumReader<GenericRecord>(SCHEMA).read(null, in);
+            if (in.isEnd()) {
+                return r;
+            }
+        } catch (IOException | RuntimeException e) {
+            // not the current version; try the first
+        }
+        try {
+            BinaryDecoder in = DecoderFactory.get().binaryDecoder(bytes, null);
+            GenericRecord r = new GenericDatumReader<GenericRecord>(SCHEMA_V1, SCHEMA).read(null, in);
+            if (!in.isEnd()) {
+                throw new IOException((bytes.length) + " bytes hold more than one audit message");
+            }
+            return r;
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("not an audit message (" + bytes.length + " bytes): " + e.getMessage(), e);
+        }
+    }
+
+    /** Decodes a message; throws {@link IllegalArgumentException} naming the problem if the bytes are not one. */
+    public static AuditMessage decode(byte[] bytes) {
+        GenericRecord r = read(bytes);
+        Map<String, GenericRecord> rows = new HashMap<>();
+        for (Object o : (List<?>) r.get("rows")) {
+            GenericRecord g = (GenericRecord) o;
+            rows.put(g.get("topic") + "\u0000" + g.get("bucket_start"), g);
         }
         List<BucketCounts> bs = new ArrayList<>();
         for (Object o : (List<?>) r.get("buckets")) {
@@ -128,10 +199,13 @@ public record AuditMessage(String instanceId, Tier tier, long seq, long sentAt, 
             for (int i = 0; i < counts.length; i++) {
                 counts[i] = bins.get(i);
             }
+            GenericRecord row = rows.get(g.get("topic") + "\u0000" + g.get("bucket_start"));
+            Digest rowDigest = row == null ? null : new Digest((Long) row.get("count"), (Long) row.get("sum"), (Long) row.get("xor"));
             bs.add(new BucketCounts(g.get("topic").toString(), (Long) g.get("bucket_start"),
                     new Digest((Long) g.get("count"), (Long) g.get("sum"), (Long) g.get("xor")),
                     (Long) g.get("dead_lettered"), (Long) g.get("filtered"),
-                    LatencyHistogram.of(counts, (Long) g.get("latency_max"))));
+                    LatencyHistogram.of(counts, (Long) g.get("latency_max")),
+                    rowDigest, row == null ? 0 : (Long) row.get("unreadable")));
         }
         List<PartitionProgress> ps = new ArrayList<>();
         for (Object o : (List<?>) r.get("progress")) {

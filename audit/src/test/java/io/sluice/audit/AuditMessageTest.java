@@ -3,7 +3,14 @@ package io.sluice.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.util.List;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
@@ -21,6 +28,58 @@ class AuditMessageTest {
         AuditMessage back = AuditMessage.decode(m.encode());
 
         assertThat(back).usingRecursiveComparison().isEqualTo(m);
+    }
+
+    @Test
+    void roundTripsRowDigestsAndUnreadableFiles() {
+        BucketCounts sink = new BucketCounts("clicks", 0, new Digest(3, 11, 12), 1, 0, new LatencyHistogram(),
+                new Digest(3, 21, 22), 0);
+        BucketCounts warehouse = new BucketCounts("clicks", 600_000, new Digest(2, 0, 0), 0, 0, new LatencyHistogram(),
+                new Digest(2, 31, 32), 1);
+        AuditMessage m = new AuditMessage("warehouse/t", Tier.WAREHOUSE, 9, 5_000, 600_000, false, true,
+                List.of(sink, warehouse), List.of());
+
+        AuditMessage back = AuditMessage.decode(m.encode());
+
+        assertThat(back).usingRecursiveComparison().isEqualTo(m);
+    }
+
+    @Test
+    void decodesMessagesOfTheFirstVersion() throws IOException {
+        GenericData.Record bucket = new GenericData.Record(AuditMessage.SCHEMA_V1.getField("buckets").schema().getElementType());
+        bucket.put("topic", "clicks");
+        bucket.put("bucket_start", 600_000L);
+        bucket.put("count", 4L);
+        bucket.put("sum", 5L);
+        bucket.put("xor", 6L);
+        bucket.put("dead_lettered", 1L);
+        bucket.put("filtered", 2L);
+        bucket.put("latency_bins", java.util.Collections.nCopies(new LatencyHistogram().counts().length, 0L));
+        bucket.put("latency_max", 0L);
+        GenericData.Record v1 = new GenericData.Record(AuditMessage.SCHEMA_V1);
+        v1.put("instance_id", "log/c/0");
+        v1.put("tier", "LOG");
+        v1.put("seq", 3L);
+        v1.put("sent_at", 1L);
+        v1.put("bucket_millis", 600_000L);
+        v1.put("last", false);
+        v1.put("digests", true);
+        v1.put("buckets", List.of(bucket));
+        v1.put("progress", List.of());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        BinaryEncoder enc = EncoderFactory.get().binaryEncoder(out, null);
+        new GenericDatumWriter<GenericRecord>(AuditMessage.SCHEMA_V1).write(v1, enc);
+        enc.flush();
+
+        AuditMessage back = AuditMessage.decode(out.toByteArray());
+
+        assertThat(back.seq()).isEqualTo(3);
+        assertThat(back.buckets()).singleElement().satisfies(b -> {
+            assertThat(b.digest()).isEqualTo(new Digest(4, 5, 6));
+            assertThat(b.accountedFor()).isEqualTo(7);
+            assertThat(b.rowDigest()).isNull();
+            assertThat(b.unreadable()).isZero();
+        });
     }
 
     @Test

@@ -18,6 +18,8 @@ import java.util.List;
  * @param toOffset     the last offset the range covers; rows, dead letters and records filtered out or absent
  *                     from the log (compaction, control batches) all fall inside it
  * @param maxEventTime the highest event time committed so far in this source partition, or -1 if none yet
+ * @param audit        the audit counts of this source partition up to and including this entry (cumulative, so the
+ *                     newest entry alone is what the sink tier publishes); null in entries written before the audit
  */
 public record JournalEntry(
         int version,
@@ -34,7 +36,8 @@ public record JournalEntry(
         long bytes,
         long maxEventTime,
         long committedAt,
-        List<CommittedFile> files) {
+        List<CommittedFile> files,
+        AuditState audit) {
 
     public static final int VERSION = 1;
 
@@ -43,6 +46,49 @@ public record JournalEntry(
         if (nextOffset != toOffset + 1) {
             throw new IllegalArgumentException("journal entry " + seq + " of " + topic + "-" + partition
                     + ": nextOffset " + nextOffset + " must follow toOffset " + toOffset);
+        }
+    }
+
+    /**
+     * The sink tier's audit counts of one source partition, cumulative over its whole journal. They are written in
+     * the journal entry, the commit point, so they can never disagree with what is committed: a crash before the
+     * entry loses the range and its counts together, and a replay of the range is dropped before it is counted.
+     *
+     * @param bucketMillis  the bucket width the counts are in
+     * @param maxTimestamp  the highest log timestamp of a record accounted for (committed, dead-lettered or
+     *                      filtered), or {@link Long#MIN_VALUE} if none
+     * @param expiredBefore buckets starting before this were pruned (at most {@code MAX_BUCKETS} are kept, the
+     *                      newest); {@link Long#MIN_VALUE} while none was
+     * @param expired       records accounted for in pruned buckets after they were pruned (in no bucket)
+     * @param unattributed  filtered records whose caller gave no timestamp (in no bucket)
+     * @param buckets       in bucket order
+     */
+    public record AuditState(long bucketMillis, long maxTimestamp, long expiredBefore, long expired, long unattributed,
+                             List<AuditBucket> buckets) {
+        /** Buckets kept per source partition: two days of ten-minute buckets. */
+        public static final int MAX_BUCKETS = 288;
+
+        public AuditState {
+            buckets = List.copyOf(buckets);
+        }
+    }
+
+    /**
+     * One bucket of {@link AuditState}.
+     *
+     * @param start        the bucket's start (by log timestamp)
+     * @param committed    rows committed
+     * @param sum          wrapping sum of the raw key+value digests of committed, dead-lettered and filtered records
+     * @param xor          their xor
+     * @param rowSum       wrapping sum of the {@link io.sluice.audit.RowDigest}s of the committed rows as written
+     * @param rowXor       their xor
+     * @param latencyBins  the committed rows' latency (commit time minus log timestamp): non-empty histogram bins
+     */
+    public record AuditBucket(long start, long committed, long deadLettered, long filtered, long sum, long xor,
+                              long rowSum, long rowXor, java.util.Map<Integer, Long> latencyBins, long latencyMax) {
+        public AuditBucket {
+            latencyBins = java.util.Collections.unmodifiableSortedMap(
+                    latencyBins == null ? new java.util.TreeMap<>() : new java.util.TreeMap<>(latencyBins));
         }
     }
 

@@ -1,7 +1,10 @@
 package io.sluice.sink;
 
 import com.codahale.metrics.Timer;
+import io.sluice.audit.Buckets;
+import io.sluice.audit.RecordDigest;
 import io.sluice.sink.JournalEntry.CommittedFile;
+import io.sluice.sink.internals.AuditTally;
 import io.sluice.sink.internals.Journal;
 import io.sluice.sink.internals.SchemaHistory.IncompatibleSchemaException;
 import io.sluice.sink.internals.TableState;
@@ -47,6 +50,8 @@ public final class PartitionCommitter {
     private long nextOffset;
     private long seq;
     private long maxEventTime;
+    /** The audit counts as of the newest entry (null before the first entry, or in entries older than the audit). */
+    private JournalEntry.AuditState audit;
     /** A commit failed part-way: this committer's view of the journal may be wrong until it recovers again. */
     private boolean needsRecovery;
 
@@ -71,6 +76,7 @@ public final class PartitionCommitter {
             nextOffset = newest == null ? -1 : newest.nextOffset();
             seq = newest == null ? 0 : newest.seq();
             maxEventTime = newest == null ? -1 : newest.maxEventTime();
+            audit = newest == null ? null : newest.audit();
             needsRecovery = false;
         } catch (IOException e) {
             throw new UncheckedIOException("recovering the journal of " + topic + "-" + partition + " in table "
@@ -90,17 +96,37 @@ public final class PartitionCommitter {
     }
 
     /**
+     * Commits the records consumed up to and including {@code throughOffset}, with {@code filtered} records a
+     * transform filtered out that the caller can only count: the audit accounts for them in no bucket
+     * ({@link JournalEntry.AuditState#unattributed()}), so prefer {@link #commit(List, List, long, List)}.
+     */
+    public CommitResult commit(List<SinkRecord> rows, List<DeadLetter> deadLetters, long throughOffset, long filtered) {
+        if (filtered < 0) {
+            throw new IllegalArgumentException("filtered must be zero or more, not " + filtered);
+        }
+        return commit(rows, deadLetters, throughOffset, List.of(), filtered);
+    }
+
+    /**
      * Commits the records consumed up to and including {@code throughOffset}.
      *
      * @param rows          rows to write, in any order; those at or below the journal are dropped
      * @param deadLetters   records of the same range that go to the dead-letter table instead
      * @param throughOffset the highest offset consumed from this source partition: the range the entry covers ends
      *                      here even when the last records were filtered out or are absent from the log
-     * @param filtered      how many records of the range a transform filtered out (recorded, not written)
+     * @param filtered      records of the range a transform filtered out (recorded and audited, not written); those
+     *                      at or below the journal are dropped like rows
      * @throws TableStoppedException if the table is stopped, or stops now (an incompatible writer schema)
-     * @throws IllegalArgumentException if a row or dead letter lies past {@code throughOffset} (it would be lost)
+     * @throws IllegalArgumentException if a row, dead letter or filtered record lies past {@code throughOffset} (it
+     *                                  would be lost)
      */
-    public CommitResult commit(List<SinkRecord> rows, List<DeadLetter> deadLetters, long throughOffset, long filtered) {
+    public CommitResult commit(List<SinkRecord> rows, List<DeadLetter> deadLetters, long throughOffset,
+                               List<FilteredRecord> filtered) {
+        return commit(rows, deadLetters, throughOffset, filtered, 0);
+    }
+
+    private CommitResult commit(List<SinkRecord> rows, List<DeadLetter> deadLetters, long throughOffset,
+                                List<FilteredRecord> filteredRecords, long filteredCount) {
         table.requireRunning();
         if (needsRecovery) {
             recover();
@@ -113,8 +139,8 @@ public final class PartitionCommitter {
         for (DeadLetter d : deadLetters) {
             requireWithin(d.offset(), throughOffset, d);
         }
-        if (filtered < 0) {
-            throw new IllegalArgumentException("filtered must be zero or more, not " + filtered);
+        for (FilteredRecord f : filteredRecords) {
+            requireWithin(f.offset(), throughOffset, "filtered record @" + f.offset());
         }
         List<SinkRecord> fresh = new ArrayList<>(rows.size());
         for (SinkRecord r : rows) {
@@ -128,12 +154,22 @@ public final class PartitionCommitter {
                 freshDead.add(d);
             }
         }
+        List<FilteredRecord> freshFiltered = new ArrayList<>(filteredRecords.size());
+        for (FilteredRecord f : filteredRecords) {
+            if (f.offset() >= nextOffset) {
+                freshFiltered.add(f);
+            }
+        }
         fresh.sort(Comparator.comparingLong(SinkRecord::offset));
         dedupe(fresh, SinkRecord::offset);
         freshDead.sort(Comparator.comparingLong(DeadLetter::offset));
         dedupe(freshDead, DeadLetter::offset);
+        freshFiltered.sort(Comparator.comparingLong(FilteredRecord::offset));
+        dedupe(freshFiltered, FilteredRecord::offset);
+        long filtered = freshFiltered.size() + filteredCount;
         // replays below the journal and second copies of one offset (a runner replaying a bundle) alike
-        long skipped = rows.size() + deadLetters.size() - fresh.size() - freshDead.size();
+        long skipped = rows.size() + deadLetters.size() + filteredRecords.size()
+                - fresh.size() - freshDead.size() - freshFiltered.size();
         if (skipped > 0) {
             table.metrics().replayedSkipped.inc(skipped);
         }
@@ -141,11 +177,13 @@ public final class PartitionCommitter {
         if (throughOffset < nextOffset || (nextOffset < 0 && nothingKnown)) {
             return new CommitResult(null, skipped, Set.of(), Set.of());
         }
-        long from = nextOffset >= 0 ? nextOffset : firstOffsetOfFirstRange(fresh, freshDead, throughOffset, filtered);
+        long from = nextOffset >= 0 ? nextOffset : firstOffsetOfFirstRange(fresh, freshDead, freshFiltered,
+                throughOffset, filtered);
         Timer.Context timer = table.metrics().commitLatency.time();
         boolean done = false;
         try {
-            CommitResult result = doCommit(fresh, freshDead, from, throughOffset, filtered, skipped);
+            CommitResult result = doCommit(fresh, freshDead, freshFiltered, filteredCount, from, throughOffset,
+                    skipped);
             done = true;
             return result;
         } catch (IOException e) {
@@ -168,14 +206,17 @@ public final class PartitionCommitter {
      * reading, so it takes the lowest offset the range is known to cover: the first row or dead letter, or
      * earlier when the count of everything in the range (filtered records included) says so.
      */
-    private static long firstOffsetOfFirstRange(List<SinkRecord> rows, List<DeadLetter> dead, long through,
-                                                long filtered) {
+    private static long firstOffsetOfFirstRange(List<SinkRecord> rows, List<DeadLetter> dead,
+                                                List<FilteredRecord> filteredRecords, long through, long filtered) {
         long from = through + 1 - (rows.size() + dead.size() + filtered);
         if (!rows.isEmpty()) {
             from = Math.min(from, rows.get(0).offset());
         }
         if (!dead.isEmpty()) {
             from = Math.min(from, dead.get(0).offset());
+        }
+        if (!filteredRecords.isEmpty()) {
+            from = Math.min(from, filteredRecords.get(0).offset());
         }
         return Math.max(0, from);
     }
@@ -191,8 +232,9 @@ public final class PartitionCommitter {
         }
     }
 
-    private CommitResult doCommit(List<SinkRecord> rows, List<DeadLetter> deadLetters, long from, long through,
-                                  long filtered, long skipped) throws IOException {
+    private CommitResult doCommit(List<SinkRecord> rows, List<DeadLetter> deadLetters, List<FilteredRecord> filteredRecords,
+                                  long unattributedFiltered, long from, long through, long skipped) throws IOException {
+        long filtered = filteredRecords.size() + unattributedFiltered;
         long entrySeq = seq + 1;
         TableSpec spec = table.spec();
         Map<Integer, Schema> fileSchemas = new HashMap<>();
@@ -206,8 +248,22 @@ public final class PartitionCommitter {
             }
         }
         long committedAt = System.currentTimeMillis();
+        AuditTally tally = new AuditTally(audit, spec.auditBucket());
         List<CommittedFile> files = new ArrayList<>(table.files().writeRows(topic, partition, entrySeq, rows, fileSchemas,
-                spec.metadataField()));
+                spec.metadataField(), new Buckets(spec.auditBucket()), (r, rowDigest) -> tally.committed(r.timestamp(),
+                        RecordDigest.of(r.rawKey(), r.rawValue()), rowDigest, committedAt - r.timestamp())));
+        for (DeadLetter d : deadLetters) {
+            tally.deadLettered(d.timestamp(), RecordDigest.of(d.rawKey(), d.rawValue()));
+        }
+        for (FilteredRecord f : filteredRecords) {
+            if (f.known()) {
+                tally.filtered(f.timestamp(), f.digest());
+            } else {
+                tally.unattributed(1);
+            }
+        }
+        tally.unattributed(unattributedFiltered);
+        JournalEntry.AuditState entryAudit = tally.state();
         files.addAll(table.files().writeDeadLetters(spec.name(), topic, partition, entrySeq, deadLetters, spec.zone()));
         Map<String, Long> rowsByPartition = new LinkedHashMap<>();
         long bytes = 0;
@@ -228,13 +284,14 @@ public final class PartitionCommitter {
             }
         }
         JournalEntry entry = new JournalEntry(JournalEntry.VERSION, spec.name(), topic, partition, entrySeq, from, through,
-                through + 1, rows.size(), deadLetters.size(), filtered, bytes, maxEvent, committedAt, files);
+                through + 1, rows.size(), deadLetters.size(), filtered, bytes, maxEvent, committedAt, files, entryAudit);
         table.hook().afterFilesWritten(entry);
         journal.write(entry);
         // committed: from here on a crash is finished by recovery, never undone
         seq = entrySeq;
         nextOffset = through + 1;
         maxEventTime = maxEvent;
+        audit = entryAudit;
         table.hook().afterJournalWritten(entry);
         table.applyRenames(entry);
         pruneJournal(entrySeq);

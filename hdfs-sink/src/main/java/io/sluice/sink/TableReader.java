@@ -98,6 +98,25 @@ public final class TableReader {
         }
     }
 
+    /**
+     * Reads one file with its writer schema, as it is: {@code header} is given the open stream first (for the
+     * file's schema and metadata), then {@code action} each row in file order. Stops at the first row or block that
+     * cannot be read and throws, after the rows before it were given.
+     *
+     * @throws IOException if the file cannot be opened or read
+     * @throws RuntimeException as Avro throws it for a damaged block (bad sync marker, checksum, malformed data)
+     */
+    public void readAsWritten(Path file, Consumer<DataFileStream<GenericRecord>> header, Consumer<GenericRecord> action)
+            throws IOException {
+        try (FSDataInputStream in = sfs.fs().open(file);
+             DataFileStream<GenericRecord> stream = new DataFileStream<>(in, new GenericDatumReader<>())) {
+            header.accept(stream);
+            while (stream.hasNext()) {
+                action.accept(stream.next(null));
+            }
+        }
+    }
+
     private List<Path> listData(Path dir) {
         List<Path> out = new ArrayList<>();
         try {

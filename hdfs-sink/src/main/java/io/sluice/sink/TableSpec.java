@@ -33,6 +33,7 @@ public final class TableSpec implements Serializable {
     private final boolean metadataField;
     private final String eventTimeField;
     private final String deadLetterRoot;
+    private final Duration auditBucket;
 
     private TableSpec(Builder b) {
         this.name = b.name;
@@ -48,6 +49,7 @@ public final class TableSpec implements Serializable {
         this.metadataField = b.metadataField;
         this.eventTimeField = b.eventTimeField;
         this.deadLetterRoot = b.deadLetterRoot;
+        this.auditBucket = b.auditBucket;
     }
 
     public static Builder builder(String name, String root) {
@@ -67,6 +69,7 @@ public final class TableSpec implements Serializable {
         b.metadataField = metadataField;
         b.eventTimeField = eventTimeField;
         b.deadLetterRoot = deadLetterRoot;
+        b.auditBucket = auditBucket;
         return b;
     }
 
@@ -87,6 +90,8 @@ public final class TableSpec implements Serializable {
     /** A timestamp-millis (or long) field to take event time from, or null to use the log timestamp. */
     public String eventTimeField() { return eventTimeField; }
     public String deadLetterRoot() { return deadLetterRoot; }
+    /** The width of the audit's time buckets (by log timestamp) the sink counts in; ten minutes by default. */
+    public Duration auditBucket() { return auditBucket; }
 
     @Override
     public boolean equals(Object o) {
@@ -105,7 +110,8 @@ public final class TableSpec implements Serializable {
                 + ", maxFileRecords=" + maxFileRecords + ", maxFileBytes=" + maxFileBytes
                 + ", commitInterval=" + commitInterval + ", allowedLateness=" + allowedLateness
                 + ", metadataField=" + metadataField + ", eventTimeField=" + eventTimeField
-                + ", deadLetterRoot=" + deadLetterRoot + "}";
+                + ", deadLetterRoot=" + deadLetterRoot
+                + (auditBucket.equals(io.sluice.audit.Buckets.DEFAULT) ? "" : ", auditBucket=" + auditBucket) + "}";
     }
 
     /** Builds a {@link TableSpec}; every setter checks its value and names the option in its message. */
@@ -123,6 +129,7 @@ public final class TableSpec implements Serializable {
         private boolean metadataField = true;
         private String eventTimeField;
         private String deadLetterRoot;
+        private Duration auditBucket = io.sluice.audit.Buckets.DEFAULT;
 
         private Builder(String name, String root) {
             if (name == null || !name.matches("[A-Za-z0-9_][A-Za-z0-9_.-]*")) {
@@ -202,6 +209,13 @@ public final class TableSpec implements Serializable {
             if (r != null) {
                 requireUri("deadLetterRoot", deadLetterRoot);
             }
+            return this;
+        }
+
+        /** The audit bucket width; must match the other tiers' ({@code sluice.audit.bucket.ms}). */
+        public Builder auditBucket(Duration d) {
+            new io.sluice.audit.Buckets(Objects.requireNonNull(d, "auditBucket")); // refuses a bad width, naming it
+            this.auditBucket = d;
             return this;
         }
 

@@ -2,11 +2,14 @@ package io.sluice.pipeline;
 
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
+import io.sluice.audit.AuditConfig;
 import io.sluice.pipeline.internals.LogOffsets;
 import io.sluice.pipeline.internals.PipelineMetrics;
 import io.sluice.pipeline.internals.TableSinks;
+import io.sluice.sink.JournalEntry;
 import io.sluice.sink.TableSink;
 import io.sluice.sink.TableSpec;
+import io.sluice.sink.audit.SinkAuditPublisher;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -47,6 +50,11 @@ import org.slf4j.LoggerFactory;
  *   <li>A pipeline that ends by itself (a failure the runner did not absorb) is started again the same way.</li>
  *   <li>It publishes each partition's lag (log end offset minus journal next offset) as a Dropwizard gauge
  *       {@code sluice.lag.<table>.<topic>-<partition>} and answers {@link #isCaughtUp()}.</li>
+ *   <li>With {@link Builder#audit}, it publishes the sink tier of the audit every publish interval and at close:
+ *       each journal head's cumulative counts, under the source partition's instance id with the journal's sequence
+ *       number (see {@link SinkAuditPublisher}). It reads the journals from the FileSystem, so it does this in the
+ *       launcher whatever runner commits, and a commit whose publish a crash prevented is published by the next
+ *       run.</li>
  * </ul>
  *
  * <pre>{@code
@@ -70,6 +78,8 @@ public final class IngestionJob implements AutoCloseable {
     private final Supplier<PipelineOptions> options;
     private final Duration discoveryInterval;
     private final String description;
+    private final AuditConfig audit;
+    private SinkAuditPublisher auditPublisher;
 
     private final Object lock = new Object();
     private ScheduledExecutorService scheduler;
@@ -82,6 +92,7 @@ public final class IngestionJob implements AutoCloseable {
     private final Map<String, String> stopped = new ConcurrentHashMap<>();
     private final Map<TopicPartition, Long> lag = new ConcurrentHashMap<>();
     private final Set<String> gauges = ConcurrentHashMap.newKeySet();
+    private final Set<String> bucketWarned = ConcurrentHashMap.newKeySet();
     private volatile int starts;
     private volatile boolean closed;
 
@@ -91,6 +102,7 @@ public final class IngestionJob implements AutoCloseable {
         this.discoveryInterval = b.discoveryInterval;
         this.options = b.optionsSupplier();
         this.description = b.describe();
+        this.audit = b.audit;
     }
 
     public static Builder builder(SluiceIngest ingest) {
@@ -118,6 +130,58 @@ public final class IngestionJob implements AutoCloseable {
             });
             long every = discoveryInterval.toMillis();
             scheduler.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
+            if (audit != null) {
+                auditPublisher = new SinkAuditPublisher(audit);
+                long publishEvery = audit.publishInterval().toMillis();
+                scheduler.scheduleWithFixedDelay(this::publishAuditQuietly, publishEvery, publishEvery,
+                        TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    private void publishAuditQuietly() {
+        try {
+            synchronized (lock) {
+                if (!closed) {
+                    publishAudit();
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("publishing the sink audit failed; trying again in {}", audit.publishInterval(), e);
+        }
+    }
+
+    /**
+     * Publishes the sink tier of every table being read: its journal heads, and the partitions that hold records
+     * but have committed nothing yet (they hold the topic PENDING). Caller holds {@code lock}.
+     */
+    private void publishAudit() {
+        if (auditPublisher == null || log == null) {
+            return;
+        }
+        List<TopicPartition> partitions = LogOffsets.partitions(reading);
+        Map<TopicPartition, Long> end = log.latest(partitions);
+        Map<TopicPartition, Long> start = log.earliest(partitions);
+        Map<String, TableSpec> specs = new TreeMap<>();
+        Map<String, List<TopicPartition>> withRecords = new HashMap<>();
+        for (TopicPartition tp : partitions) {
+            TableSpec spec = ingest.tables().tableFor(tp.topic());
+            specs.put(spec.name(), spec);
+            List<TopicPartition> mine = withRecords.computeIfAbsent(spec.name(), k -> new ArrayList<>());
+            if (end.getOrDefault(tp, 0L) > start.getOrDefault(tp, 0L)) {
+                mine.add(tp);
+            }
+        }
+        for (TableSpec spec : specs.values()) {
+            if (spec.auditBucket().toMillis() != audit.buckets().widthMillis() && bucketWarned.add(spec.name())) {
+                LOG.warn("table {} counts the audit in buckets of {} but the audit is configured with {} ms buckets:"
+                        + " the tiers cannot be compared bucket by bucket", spec.name(), spec.auditBucket(),
+                        audit.buckets().widthMillis());
+            }
+            Map<TopicPartition, JournalEntry> heads = new HashMap<>(TableSinks.sink(spec, ingest.hadoopConfiguration(),
+                    ingest.schemaRegistryUrl(), ingest.commitHook()).heads());
+            heads.keySet().retainAll(partitions);
+            auditPublisher.publish(spec.name(), heads, withRecords.getOrDefault(spec.name(), List.of()));
         }
     }
 
@@ -393,6 +457,15 @@ public final class IngestionJob implements AutoCloseable {
             try {
                 stopPipeline();
             } finally {
+                if (auditPublisher != null) {
+                    try {
+                        publishAudit(); // the last commits
+                    } catch (RuntimeException e) {
+                        LOG.warn("publishing the sink audit at close failed; the next run publishes it", e);
+                    } finally {
+                        auditPublisher.close();
+                    }
+                }
                 if (log != null) {
                     log.close();
                 }
@@ -413,6 +486,7 @@ public final class IngestionJob implements AutoCloseable {
         private Duration checkpointingInterval = Duration.ofSeconds(10);
         private Duration discoveryInterval = Duration.ofSeconds(30);
         private Supplier<PipelineOptions> custom;
+        private AuditConfig audit;
 
         private Builder(SluiceIngest ingest) {
             this.ingest = Objects.requireNonNull(ingest, "ingest");
@@ -465,6 +539,15 @@ public final class IngestionJob implements AutoCloseable {
          */
         public Builder pipelineOptions(Supplier<PipelineOptions> supplier) {
             this.custom = Objects.requireNonNull(supplier, "pipelineOptions");
+            return this;
+        }
+
+        /**
+         * Publishes the sink tier of the audit to {@code config}'s audit topic, every publish interval and at close.
+         * The tables' audit bucket ({@link TableSpec#auditBucket()}) should match the config's bucket width.
+         */
+        public Builder audit(AuditConfig config) {
+            this.audit = Objects.requireNonNull(config, "audit");
             return this;
         }
 

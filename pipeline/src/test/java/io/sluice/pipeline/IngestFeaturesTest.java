@@ -2,6 +2,17 @@ package io.sluice.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.codahale.metrics.MetricRegistry;
+import io.sluice.audit.AuditConfig;
+import io.sluice.audit.AuditMessage;
+import io.sluice.audit.Tier;
+import io.sluice.audit.aggregate.AuditLedger;
+import io.sluice.audit.aggregate.BucketStatus;
+import io.sluice.audit.aggregate.BucketVerdict;
+import io.sluice.audit.aggregate.CompletenessJudge;
+import io.sluice.log.audit.LogAuditor;
+import io.sluice.log.audit.LogAuditorConfig;
+import io.sluice.sink.audit.WarehouseVerifier;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -10,11 +21,16 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.beam.sdk.util.SerializableUtils;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -71,6 +87,93 @@ class IngestFeaturesTest {
         new GenericDatumWriter<GenericRecord>(r.getSchema()).write(r, enc);
         enc.flush();
         return out.toByteArray();
+    }
+
+    /** Refuses "poison…" page views and filters "skip…" ones out. */
+    static final class RefusePoisonSkipSkips implements RecordTransform {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public GenericRecord apply(GenericRecord r) {
+            String id = r.get("id").toString();
+            if (id.startsWith("poison")) {
+                throw new IllegalStateException("poisoned page view " + id);
+            }
+            return id.startsWith("skip") ? null : r;
+        }
+    }
+
+    @Test
+    void logSinkAndWarehouseTiersAgreeOnEveryBucketRecordForRecord() throws Exception {
+        // given the log tier counting in log-core, and rows, a refused record and filtered records in one topic
+        String topic = "audited";
+        env.createTopic(topic, 1); // one partition: every tier's watermark is that of the last record
+        try {
+            env.createTopic(AuditConfig.DEFAULT_TOPIC, 1);
+        } catch (RuntimeException e) {
+            // made by another test of this class
+        }
+        AuditConfig audit = AuditConfig.from(Map.of("bootstrap.servers", env.bootstrap(),
+                AuditConfig.PUBLISH_INTERVAL_MS, "500"));
+        List<GenericRecord> views = new ArrayList<>(Rows.pageViews("g", 60, 1));
+        views.set(10, Rows.pageView("poison10", (Long) views.get(10).get("viewed_at")));
+        views.set(20, Rows.pageView("skip20", (Long) views.get(20).get("viewed_at")));
+        views.set(21, Rows.pageView("skip21", (Long) views.get(21).get("viewed_at")));
+        SluiceIngest ingest = env.ingest("/audited", List.of(topic)).withTransform(new RefusePoisonSkipSkips());
+        try (LogAuditor logTier = LogAuditor.start(env.log, new LogAuditorConfig(audit, "log/test/0")
+                .withScanInterval(Duration.ofMillis(200)), new MetricRegistry())) {
+            env.produce(topic, views, Rows.times(views));
+            // when the job ingests them, publishing the sink tier
+            try (IngestionJob job = IngestionJob.builder(ingest).runner(IngestionJob.Runner.DIRECT)
+                    .discoveryInterval(Duration.ofSeconds(1)).audit(audit).build()) {
+                job.start();
+                assertThat(job.awaitCaughtUp(PATIENCE)).as("caught up: %s", job).isTrue();
+            }
+            // (the log tier publishes its counts at close)
+        }
+        // and the warehouse is recounted
+        WarehouseVerifier.Result warehouse = WarehouseVerifier.open(env.table("/audited", topic),
+                IngestEnvironment.hadoopConf()).verify();
+
+        // then, from the audit topic, every bucket the tiers have passed is COMPLETE, digests compared
+        AuditLedger ledger = new AuditLedger();
+        readAuditTopic(audit).forEach(ledger::apply);
+        ledger.apply(warehouse.message(System.currentTimeMillis()));
+        List<BucketVerdict> verdicts = new CompletenessJudge(Duration.ZERO).judge(ledger.view(topic));
+        assertThat(verdicts).as("buckets of an hour of page views").hasSize(6);
+        assertThat(verdicts.subList(0, 5)).allSatisfy(v -> {
+            assertThat(v.status()).as("%s", v).isEqualTo(BucketStatus.COMPLETE);
+            assertThat(v.tiersCompared()).containsExactly(Tier.LOG, Tier.SINK, Tier.WAREHOUSE);
+            assertThat(v.comparisons()).extracting(BucketVerdict.Comparison::basis).containsExactly(
+                    BucketVerdict.Basis.COUNT_AND_DIGEST, BucketVerdict.Basis.COUNT_AND_ROW_DIGEST);
+        });
+        assertThat(verdicts.get(5).status()).as("the last bucket: no tier passed its end").isEqualTo(BucketStatus.PENDING);
+        long[] sink = new long[3];
+        verdicts.forEach(v -> {
+            sink[0] += v.tiers().get(Tier.SINK).count();
+            sink[1] += v.tiers().get(Tier.SINK).deadLettered();
+            sink[2] += v.tiers().get(Tier.SINK).filtered();
+        });
+        assertThat(sink).containsExactly(57, 1, 2);
+    }
+
+    static List<AuditMessage> readAuditTopic(AuditConfig audit) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, audit.bootstrapServers());
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        List<AuditMessage> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> tps = List.of(new TopicPartition(audit.topic(), 0));
+            c.assign(tps);
+            c.seekToBeginning(tps);
+            long end = c.endOffsets(tps).get(tps.get(0));
+            while (c.position(tps.get(0)) < end) {
+                c.poll(Duration.ofMillis(500)).forEach(r -> out.add(AuditMessage.decode(r.value())));
+            }
+        }
+        return out;
     }
 
     @Test

@@ -181,14 +181,19 @@ public final class AuditLedger {
         long deadLettered = 0;
         long filtered = 0;
         boolean digests = true;
+        Digest rowDigest = Digest.EMPTY;
+        long unreadable = 0;
         for (Entry e : es) {
+            rowDigest = rowDigest == null || e.counts().rowDigest() == null ? null : rowDigest.plus(e.counts().rowDigest());
+            unreadable += e.counts().unreadable();
             digest = digest.plus(e.counts().digest());
             latency.merge(e.counts().latency());
             deadLettered += e.counts().deadLettered();
             filtered += e.counts().filtered();
             digests &= e.digests();
         }
-        return new TierBucket(tier, topic, start, digest, deadLettered, filtered, latency, digests, es.size());
+        return new TierBucket(tier, topic, start, digest, deadLettered, filtered, latency, digests, es.size(),
+                rowDigest, unreadable);
     }
 
     /**

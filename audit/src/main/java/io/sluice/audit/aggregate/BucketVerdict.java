@@ -45,7 +45,9 @@ public record BucketVerdict(String topic, long bucketStart, long bucketEnd, Buck
     public enum Basis {
         /** Counts and raw key+value digests. */
         COUNT_AND_DIGEST,
-        /** Counts only: one side has no digest (an interceptor-only producer, or a row digest not published yet). */
+        /** Counts and row digests (sink and warehouse: the rows as written). */
+        COUNT_AND_ROW_DIGEST,
+        /** Counts only: one side has no digest (an interceptor-only producer, or no row digest published). */
         COUNT_ONLY
     }
 

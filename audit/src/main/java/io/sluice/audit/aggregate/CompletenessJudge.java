@@ -31,11 +31,12 @@ import java.util.Optional;
  *   <li>Each tier is compared with the one above it. Upstream of the sink the count is what it accounted
  *       for (committed + dead-lettered + filtered); the warehouse is compared with the sink's committed count.</li>
  *   <li>Digests are compared where both sides have them: producer, log and sink over the raw key+value bytes
- *       (the sink's digest covers committed, dead-lettered and filtered records). Sink and warehouse would be
- *       compared by a row digest, which tiers do not publish yet, so that pair is compared by count only (the
+ *       (the sink's digest covers committed, dead-lettered and filtered records); sink and warehouse over the
+ *       {@link io.sluice.audit.RowDigest}s of the committed rows, when both published one (else by count, and the
  *       verdict says so). A producer tier with any count-only instance (the plain interceptor) is compared by
  *       count only.</li>
- *   <li>Then: CORRUPT if some pair has equal counts and different digests; else INCOMPLETE if a tier has fewer
+ *   <li>Then: CORRUPT if some pair has equal counts and different digests, or the warehouse could not read a
+ *       committed file holding rows of the bucket; else INCOMPLETE if a tier has fewer
  *       records than its upstream (missing = the losses summed, lost between = the first such pair); else
  *       DUPLICATED if a tier has more; else COMPLETE. The other figures are reported whatever the status.</li>
  * </ol>
@@ -128,16 +129,26 @@ public final class CompletenessJudge {
             long upCount = up.countForDownstream();
             long downCount = down.countAgainstUpstream();
             boolean digestComparable = up.digests() && down.digests() && down.tier() != Tier.WAREHOUSE;
-            if (down.tier() == Tier.WAREHOUSE) {
-                notes.add(up.tier() + "->WAREHOUSE compared by count only (row digests are not published yet)");
-            } else if (!digestComparable) {
+            boolean rowComparable = down.tier() == Tier.WAREHOUSE && up.rowDigest() != null && down.rowDigest() != null;
+            if (down.tier() == Tier.WAREHOUSE && !rowComparable) {
+                notes.add(up.tier() + "->WAREHOUSE compared by count only ("
+                        + (up.rowDigest() == null ? up.tier() : Tier.WAREHOUSE) + " published no row digest)");
+            } else if (down.tier() != Tier.WAREHOUSE && !digestComparable) {
                 notes.add(up.tier() + "->" + down.tier() + " compared by count only ("
                         + (up.digests() ? down.tier() : up.tier()) + " has no digests)");
             }
-            boolean differ = digestComparable && !rawDigest(up).equals(rawDigest(down));
+            boolean differ = digestComparable ? !rawDigest(up).equals(rawDigest(down))
+                    : rowComparable && !up.rowDigest().equals(down.rowDigest());
             Comparison c = new Comparison(up.tier(), down.tier(), upCount, downCount,
-                    digestComparable ? Basis.COUNT_AND_DIGEST : Basis.COUNT_ONLY, differ);
+                    digestComparable ? Basis.COUNT_AND_DIGEST : rowComparable ? Basis.COUNT_AND_ROW_DIGEST
+                            : Basis.COUNT_ONLY, differ);
             comparisons.add(c);
+            if (down.unreadable() > 0) {
+                // its rows here cannot all be read: whatever the counts say, the bucket's data is damaged
+                corrupt = true;
+                notes.add(down.tier() + " could not read " + down.unreadable() + " committed file"
+                        + (down.unreadable() == 1 ? "" : "s") + " holding rows of this bucket");
+            }
             if (downCount < upCount) {
                 missing += upCount - downCount;
                 lost = lost == null ? c : lost;

@@ -12,9 +12,16 @@ import io.sluice.audit.Tier;
  * @param digests      true when every contributing instance computed real digests; false when at least one
  *                     counted only (a plain producer interceptor), so only {@code digest.count()} means anything
  * @param instances    how many instances contributed
+ * @param rowDigest    sink and warehouse: the merged row digest, or null when some contributing instance has none
+ * @param unreadable   warehouse: committed files holding rows of this bucket that could not be read whole
  */
 public record TierBucket(Tier tier, String topic, long bucketStart, Digest digest, long deadLettered, long filtered,
-                         LatencyHistogram latency, boolean digests, int instances) {
+                         LatencyHistogram latency, boolean digests, int instances, Digest rowDigest, long unreadable) {
+
+    public TierBucket(Tier tier, String topic, long bucketStart, Digest digest, long deadLettered, long filtered,
+                      LatencyHistogram latency, boolean digests, int instances) {
+        this(tier, topic, bucketStart, digest, deadLettered, filtered, latency, digests, instances, null, 0);
+    }
 
     /** Everything the tier accounted for: handled, dead-lettered and filtered (the sink's count against upstream). */
     public long accountedFor() {

@@ -43,7 +43,7 @@ class CompletenessJudgeTest {
         assertThat(v.tiers().values()).extracting(BucketVerdict.TierFigures::count).containsOnly(20L);
         assertThat(v.comparisons()).extracting(Comparison::basis)
                 .containsExactly(Basis.COUNT_AND_DIGEST, Basis.COUNT_AND_DIGEST, Basis.COUNT_ONLY);
-        assertThat(v.notes()).contains("SINK->WAREHOUSE compared by count only (row digests are not published yet)");
+        assertThat(v.notes()).contains("SINK->WAREHOUSE compared by count only (SINK published no row digest)");
         assertThat(v.completeness()).isEqualTo(1.0);
     }
 

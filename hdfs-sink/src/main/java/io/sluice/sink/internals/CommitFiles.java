@@ -1,5 +1,7 @@
 package io.sluice.sink.internals;
 
+import io.sluice.audit.Buckets;
+import io.sluice.audit.RowDigest;
 import io.sluice.sink.DeadLetter;
 import io.sluice.sink.JournalEntry.CommittedFile;
 import io.sluice.sink.SinkRecord;
@@ -12,12 +14,17 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
 import org.apache.avro.file.CodecFactory;
 import org.apache.avro.file.DataFileWriter;
+import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DecoderFactory;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.Path;
 
@@ -34,6 +41,7 @@ public final class CommitFiles {
     private final long maxFileRecords;
     private final long maxFileBytes;
     private final SinkMetrics metrics;
+    private final Map<Schema, Boolean> canonicalSchemas = new ConcurrentHashMap<>();
 
     CommitFiles(SinkFileSystem sfs, TablePaths paths, String codec, long maxFileRecords, long maxFileBytes,
                 SinkMetrics metrics) {
@@ -45,6 +53,12 @@ public final class CommitFiles {
         this.metrics = metrics;
     }
 
+    /** Told the {@link io.sluice.audit.RowDigest} of every row as it is written. */
+    @FunctionalInterface
+    public interface RowWritten {
+        void accept(SinkRecord row, long rowDigest);
+    }
+
     /** Group key of rows that can share a file. */
     private record Group(String partition, int schemaId) {}
 
@@ -53,12 +67,19 @@ public final class CommitFiles {
      * {@code fileSchemas} maps each schema id to the file schema it is written with.
      */
     public List<CommittedFile> writeRows(String topic, int partition, long seq, List<SinkRecord> rows,
-                                  Map<Integer, Schema> fileSchemas, boolean metadataField) throws IOException {
+                                  Map<Integer, Schema> fileSchemas, boolean metadataField, Buckets auditBuckets,
+                                  RowWritten written) throws IOException {
         Map<Group, List<SinkRecord>> groups = new LinkedHashMap<>();
         for (SinkRecord r : rows) {
             groups.computeIfAbsent(new Group(r.partitionPath(), r.schemaId()), g -> new ArrayList<>()).add(r);
         }
         Path tmpDir = paths.tmp(topic, partition);
+        // the files are written by several threads; the caller's tally is not thread-safe
+        RowWritten tally = (row, digest) -> {
+            synchronized (written) {
+                written.accept(row, digest);
+            }
+        };
         List<java.util.concurrent.Callable<CommittedFile>> tasks = new ArrayList<>();
         for (Map.Entry<Group, List<SinkRecord>> g : groups.entrySet()) {
             List<SinkRecord> all = g.getValue();
@@ -76,13 +97,13 @@ public final class CommitFiles {
                 Path tmp = new Path(tmpDir, tmpName(seq, "data-" + tasks.size(), ".avro"));
                 tasks.add(() -> {
                     // one encoder per file: files are written in parallel
-                    long written = writeRowFile(tmp, fileSchemas.get(group.schemaId()), chunk, metadataField,
-                            new RowSchemas.PositionEncoder());
+                    long bytesWritten = writeRowFile(tmp, fileSchemas.get(group.schemaId()), chunk, metadataField,
+                            new RowSchemas.PositionEncoder(), auditBuckets, tally);
                     long first = chunk.get(0).offset();
                     long last = chunk.get(chunk.size() - 1).offset();
                     String rel = group.partition() + "/" + TablePaths.fileName(topic, partition, first, last);
                     return new CommittedFile(CommittedFile.DATA, relative(tmp), rel, group.partition(), chunk.size(),
-                            written, first, last, group.schemaId());
+                            bytesWritten, first, last, group.schemaId());
                 });
                 from = to;
             }
@@ -153,19 +174,47 @@ public final class CommitFiles {
     }
 
     private long writeRowFile(Path tmp, Schema schema, List<SinkRecord> rows, boolean metadataField,
-                              RowSchemas.PositionEncoder positions) throws IOException {
+                              RowSchemas.PositionEncoder positions, Buckets auditBuckets, RowWritten written)
+            throws IOException {
+        Map<Long, Long> rowsByBucket = new TreeMap<>();
+        for (SinkRecord r : rows) {
+            rowsByBucket.merge(auditBuckets.startOf(r.timestamp()), 1L, Long::sum);
+        }
+        // rows of a schema without maps and arrays are canonical as written; others are decoded to hash them
+        boolean canonical = canonical(schema);
+        GenericDatumReader<GenericRecord> decode = canonical ? null : new GenericDatumReader<>(schema);
+        BinaryDecoder decoder = null;
+        GenericRecord reuse = null;
         metrics.filesOpen.inc();
         try (FSDataOutputStream out = sfs.create(tmp);
              DataFileWriter<Object> w = new DataFileWriter<>(new GenericDatumWriter<>(schema))) {
             w.setCodec(CodecFactory.fromString(codec));
+            w.setMeta(FileBuckets.KEY, FileBuckets.format(auditBuckets.widthMillis(), rowsByBucket));
             w.create(schema, out);
             for (SinkRecord r : rows) {
+                byte[] row;
+                int off;
+                int len;
                 if (metadataField) {
-                    w.appendEncoded(ByteBuffer.wrap(positions.row(r.bodyArray(), r.bodyOffset(), r.bodyLength(),
-                            r.topic(), r.partition(), r.offset(), r.timestamp())));
+                    row = positions.row(r.bodyArray(), r.bodyOffset(), r.bodyLength(), r.topic(), r.partition(),
+                            r.offset(), r.timestamp());
+                    off = 0;
+                    len = row.length;
                 } else {
-                    w.appendEncoded(ByteBuffer.wrap(r.bodyArray(), r.bodyOffset(), r.bodyLength()));
+                    row = r.bodyArray();
+                    off = r.bodyOffset();
+                    len = r.bodyLength();
                 }
+                w.appendEncoded(ByteBuffer.wrap(row, off, len));
+                long digest;
+                if (canonical) {
+                    digest = RowDigest.ofEncoded(row, off, len);
+                } else {
+                    decoder = DecoderFactory.get().binaryDecoder(row, off, len, decoder);
+                    reuse = decode.read(null, decoder);
+                    digest = RowDigest.of(reuse, schema);
+                }
+                written.accept(r, digest);
             }
             w.flush();
             out.hsync(); // durable before the journal entry that names it
@@ -173,6 +222,10 @@ public final class CommitFiles {
         } finally {
             metrics.filesOpen.dec();
         }
+    }
+
+    private boolean canonical(Schema schema) {
+        return canonicalSchemas.computeIfAbsent(schema, RowDigest::encodingIsCanonical);
     }
 
     private String relative(Path tmp) {

@@ -18,11 +18,12 @@ import picocli.CommandLine.TypeConversionException;
  * <pre>
  *   sluice audit report --bootstrap 127.0.0.1:9092 --topic clicks --from 2026-03-01T00:00:00Z --format html --out audit.html
  *   sluice audit aggregate --bootstrap 127.0.0.1:9092 --state-dir data/audit
+ *   sluice audit verify --table clicks --table-root hdfs://nn:8020/warehouse/clicks --bootstrap 127.0.0.1:9092
  * </pre>
  */
 @Command(name = "audit", mixinStandardHelpOptions = true,
         description = "Count-and-digest audit of every tier: whether each topic's buckets are complete.",
-        subcommands = {AuditReportCommand.class, AuditAggregateCommand.class})
+        subcommands = {AuditReportCommand.class, AuditAggregateCommand.class, AuditVerifyCommand.class})
 public final class AuditCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

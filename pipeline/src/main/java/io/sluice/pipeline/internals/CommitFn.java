@@ -4,6 +4,7 @@ import io.sluice.pipeline.TableResolver;
 import io.sluice.sink.CommitHook;
 import io.sluice.sink.CommitResult;
 import io.sluice.sink.DeadLetter;
+import io.sluice.sink.FilteredRecord;
 import io.sluice.sink.PartitionCommitter;
 import io.sluice.sink.SinkRecord;
 import io.sluice.sink.TableSink;
@@ -132,12 +133,12 @@ public final class CommitFn extends DoFn<KV<String, SinkElement>, Void> {
                         ValueState<Long> count, ValueState<Long> bytes, ValueState<Long> maxOffset) {
         List<SinkRecord> rows = new ArrayList<>();
         List<DeadLetter> deadLetters = new ArrayList<>();
-        long filtered = 0;
+        List<FilteredRecord> filtered = new ArrayList<>();
         for (SinkElement e : buffer.read()) {
             switch (e.kind()) {
                 case ROW -> rows.add(e.row());
                 case DEAD_LETTER -> deadLetters.add(e.deadLetter());
-                case FILTERED -> filtered++;
+                case FILTERED -> filtered.add(e.filtered());
             }
         }
         long through = maxOffset.read();
@@ -158,8 +159,8 @@ public final class CommitFn extends DoFn<KV<String, SinkElement>, Void> {
     }
 
     private void commitOrDrop(CommitKey k, TableSpec spec, List<SinkRecord> rows, List<DeadLetter> deadLetters,
-                              long through, long filtered) {
-        long held = rows.size() + deadLetters.size() + filtered;
+                              long through, List<FilteredRecord> filtered) {
+        long held = rows.size() + deadLetters.size() + filtered.size();
         TableSink sink = TableSinks.sink(spec, hadoopConf, registryUrl, hook);
         Optional<String> stopped = sink.stoppedReason();
         if (stopped.isPresent()) {

@@ -1,5 +1,6 @@
 package io.sluice.pipeline.internals;
 
+import io.sluice.audit.RecordDigest;
 import io.sluice.pipeline.RecordTransform;
 import io.sluice.registry.client.CorruptAvroException;
 import io.sluice.registry.client.InvalidPayloadException;
@@ -10,6 +11,7 @@ import io.sluice.registry.client.UnknownMagicByteException;
 import io.sluice.registry.client.UnknownSchemaIdException;
 import io.sluice.registry.client.WireFormat;
 import io.sluice.sink.DeadLetter;
+import io.sluice.sink.FilteredRecord;
 import io.sluice.sink.Partitioning;
 import io.sluice.sink.SinkRecord;
 import io.sluice.sink.TableSpec;
@@ -82,7 +84,7 @@ public final class RecordDecoder {
                             "the transform refused the record: " + e, e.getClass().getSimpleName());
                 }
                 if (out == null) {
-                    return SinkElement.filtered(offset);
+                    return SinkElement.filtered(new FilteredRecord(offset, timestamp, RecordDigest.of(key, value)));
                 }
                 schemaId = idOf(out.getSchema(), schemaId, table);
                 body = encode(out);

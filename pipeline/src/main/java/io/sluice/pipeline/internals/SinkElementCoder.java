@@ -3,20 +3,25 @@ package io.sluice.pipeline.internals;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import io.sluice.sink.FilteredRecord;
+import org.apache.beam.sdk.coders.BigEndianLongCoder;
 import org.apache.beam.sdk.coders.CoderException;
 import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.util.VarInt;
 
 /**
- * {@link SinkElement}: one tag byte (0 row, 1 dead letter, 2 filtered), then the row ({@link SinkRecordCoder}),
- * the dead letter ({@link DeadLetterCoder}) or the filtered record's offset (varint). Deterministic.
+ * {@link SinkElement}: one tag byte (0 row, 1 dead letter, 3 filtered), then the row ({@link SinkRecordCoder}),
+ * the dead letter ({@link DeadLetterCoder}) or the filtered record's offset (varint), log timestamp and digest
+ * (8 bytes each, big-endian). Tag 2, a filtered record's offset alone, is what state written before the audit holds;
+ * it is still read. Deterministic.
  */
 public final class SinkElementCoder extends CustomCoder<SinkElement> {
     private static final long serialVersionUID = 1L;
     private static final SinkElementCoder INSTANCE = new SinkElementCoder();
     private static final int ROW = 0;
     private static final int DEAD_LETTER = 1;
-    private static final int FILTERED = 2;
+    private static final int FILTERED_OFFSET_ONLY = 2;
+    private static final int FILTERED = 3;
 
     public static SinkElementCoder of() {
         return INSTANCE;
@@ -36,6 +41,8 @@ public final class SinkElementCoder extends CustomCoder<SinkElement> {
             case FILTERED -> {
                 out.write(FILTERED);
                 VarInt.encode(e.offset(), out);
+                BigEndianLongCoder.of().encode(e.filtered().timestamp(), out);
+                BigEndianLongCoder.of().encode(e.filtered().digest(), out);
             }
         }
     }
@@ -46,9 +53,11 @@ public final class SinkElementCoder extends CustomCoder<SinkElement> {
         return switch (tag) {
             case ROW -> SinkElement.row(SinkRecordCoder.of().decode(in));
             case DEAD_LETTER -> SinkElement.deadLetter(DeadLetterCoder.of().decode(in));
-            case FILTERED -> SinkElement.filtered(VarInt.decodeLong(in));
+            case FILTERED_OFFSET_ONLY -> SinkElement.filtered(VarInt.decodeLong(in));
+            case FILTERED -> SinkElement.filtered(new FilteredRecord(VarInt.decodeLong(in),
+                    BigEndianLongCoder.of().decode(in), BigEndianLongCoder.of().decode(in)));
             case -1 -> throw new CoderException("stream ended before a sink element's tag");
-            default -> throw new CoderException("unknown sink element tag " + tag + " (expected 0, 1 or 2)");
+            default -> throw new CoderException("unknown sink element tag " + tag + " (expected 0, 1, 2 or 3)");
         };
     }
 
