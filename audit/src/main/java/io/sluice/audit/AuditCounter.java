@@ -1,6 +1,7 @@
 package io.sluice.audit;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +14,13 @@ import org.apache.kafka.common.TopicPartition;
  * are cumulative for the life of the instance; an audit message carries the whole of them with a sequence
  * number, so a message sent twice, or superseded by a later one, is never added twice.
  *
- * <p>Thread-safe. The hot path takes one lock per bucket, held for a few arithmetic operations.
+ * <p>Thread-safe. The hot path ({@link #record}, {@link #advanced}) allocates nothing in the common case: it
+ * finds the topic's state by identity with the last topic's name, else with one {@link ConcurrentHashMap#get}
+ * (no key object), checks the topic's most
+ * recently used bucket (an immutable holder read without a lock; a stale one is harmless, it is only a
+ * shortcut into {@link #counts}), and takes the bucket's or the topic's monitor for a few arithmetic
+ * operations. Only a record in another bucket than the topic's previous one goes through
+ * {@code computeIfAbsent} with a new key.
  */
 public final class AuditCounter {
     private record Key(String topic, long bucketStart) {}
@@ -25,13 +32,49 @@ public final class AuditCounter {
         long filtered;
     }
 
+    /** The bucket of a topic used last, with its bounds; immutable, so it may be read without a lock. */
+    private record Recent(long start, long end, Bucket bucket) {}
+
+    /** Per topic: the bucket used last and the partitions' progress (guarded by this object's monitor). */
+    private static final class TopicState {
+        final String topic;
+        volatile Recent recent;
+        long[] highestOffset = new long[0];
+        long[] highestTimestamp = new long[0];
+        boolean[] seen = new boolean[0];
+
+        TopicState(String topic) {
+            this.topic = topic;
+        }
+
+        /** Under this object's monitor. */
+        void advance(int partition, long offset, long timestamp) {
+            if (partition >= seen.length) {
+                int n = Math.max(partition + 1, seen.length * 2);
+                highestOffset = Arrays.copyOf(highestOffset, n);
+                highestTimestamp = Arrays.copyOf(highestTimestamp, n);
+                seen = Arrays.copyOf(seen, n);
+            }
+            if (!seen[partition]) {
+                seen[partition] = true;
+                highestOffset[partition] = offset;
+                highestTimestamp[partition] = timestamp;
+            } else {
+                highestOffset[partition] = Math.max(highestOffset[partition], offset);
+                highestTimestamp[partition] = Math.max(highestTimestamp[partition], timestamp);
+            }
+        }
+    }
+
     /** How far a tier has got in one source partition. */
     public record Progress(long highestOffset, long highestTimestamp) {}
 
     private final Tier tier;
     private final Buckets buckets;
     private final Map<Key, Bucket> counts = new ConcurrentHashMap<>();
-    private final Map<TopicPartition, Progress> progress = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, TopicState> topics = new ConcurrentHashMap<>();
+    /** The topic used last, compared by identity before any map lookup. */
+    private volatile TopicState lastTopic;
 
     public AuditCounter(Tier tier, Buckets buckets) {
         this.tier = tier;
@@ -85,9 +128,13 @@ public final class AuditCounter {
 
     /** Notes that the tier has handled {@code topic-partition} up to {@code offset}. */
     public void advanced(String topic, int partition, long offset, long timestamp) {
-        progress.merge(new TopicPartition(topic, partition), new Progress(offset, timestamp),
-                (a, b) -> new Progress(Math.max(a.highestOffset(), b.highestOffset()),
-                        Math.max(a.highestTimestamp(), b.highestTimestamp())));
+        if (partition < 0) {
+            throw new IllegalArgumentException("partition of " + topic + " must be >= 0, was " + partition);
+        }
+        TopicState t = topic(topic);
+        synchronized (t) {
+            t.advance(partition, offset, timestamp);
+        }
     }
 
     /** A consistent copy of every bucket (each bucket is copied under its lock). */
@@ -104,10 +151,41 @@ public final class AuditCounter {
     }
 
     public Map<TopicPartition, Progress> progress() {
-        return new HashMap<>(progress);
+        Map<TopicPartition, Progress> out = new HashMap<>();
+        topics.forEach((name, t) -> {
+            synchronized (t) {
+                for (int p = 0; p < t.seen.length; p++) {
+                    if (t.seen[p]) {
+                        out.put(new TopicPartition(name, p), new Progress(t.highestOffset[p], t.highestTimestamp[p]));
+                    }
+                }
+            }
+        });
+        return out;
+    }
+
+    private TopicState topic(String topic) {
+        TopicState t = lastTopic;
+        if (t != null && t.topic == topic) { // the same String instance: a producer's acknowledgements carry the batch's
+            return t;
+        }
+        t = topics.get(topic);
+        if (t == null) {
+            t = topics.computeIfAbsent(topic, TopicState::new);
+        }
+        lastTopic = t;
+        return t;
     }
 
     private Bucket bucket(String topic, long timestamp) {
-        return counts.computeIfAbsent(new Key(topic, buckets.startOf(timestamp)), k -> new Bucket());
+        TopicState t = topic(topic);
+        Recent r = t.recent;
+        if (r != null && timestamp >= r.start && timestamp < r.end) {
+            return r.bucket;
+        }
+        long start = buckets.startOf(timestamp);
+        Bucket b = counts.computeIfAbsent(new Key(topic, start), k -> new Bucket());
+        t.recent = new Recent(start, start + buckets.widthMillis(), b);
+        return b;
     }
 }

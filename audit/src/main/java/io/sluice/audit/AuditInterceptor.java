@@ -9,9 +9,12 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 
 /**
  * The producer tier for any Java producer, enabled by configuration alone:
- * {@code interceptor.classes=io.sluice.audit.AuditInterceptor}. It counts every record the log acknowledged,
- * in the bucket of the timestamp the acknowledgement carries. An interceptor never sees serialized bytes
- * (kafka-clients 3.9), so it counts without digests; {@link AuditingProducer} digests as well.
+ * {@code interceptor.classes=io.sluice.audit.AuditInterceptor}. It counts every record the log acknowledged
+ * (with an offset: nothing under {@code acks=0}), in the bucket of the timestamp the acknowledgement carries,
+ * on every topic except the audit topic and internal ({@code _}-prefixed) ones. An interceptor never sees
+ * serialized bytes (kafka-clients 3.9), so it counts without digests; {@link AuditingProducer}, a
+ * {@code Producer} that serializes itself, digests as well (and refuses this interceptor, which would count
+ * its records twice).
  */
 public final class AuditInterceptor implements ProducerInterceptor<Object, Object> {
     private AuditCounter counter;
@@ -45,7 +48,8 @@ public final class AuditInterceptor implements ProducerInterceptor<Object, Objec
 
     @Override
     public void onAcknowledgement(RecordMetadata metadata, Exception exception) {
-        if (exception != null || metadata == null || metadata.topic().equals(auditTopic) || !metadata.hasOffset()) {
+        if (exception != null || metadata == null || !metadata.hasOffset() || metadata.topic().startsWith("_")
+                || metadata.topic().equals(auditTopic)) {
             return;
         }
         long now = System.currentTimeMillis();

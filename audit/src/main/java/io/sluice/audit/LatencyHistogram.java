@@ -71,6 +71,19 @@ public final class LatencyHistogram {
     }
 
     static int bin(long millis) {
+        return millis >= 0 && millis < SMALL_BINS.length ? SMALL_BINS[(int) millis] : computeBin(millis);
+    }
+
+    /** Bins of latencies below 65.536 s, computed once with {@link #computeBin}: no logarithm on the hot path. */
+    private static final byte[] SMALL_BINS = new byte[1 << 16];
+
+    static {
+        for (int i = 0; i < SMALL_BINS.length; i++) {
+            SMALL_BINS[i] = (byte) computeBin(i); // at most 1 + 4 * 16 = 65
+        }
+    }
+
+    static int computeBin(long millis) {
         if (millis < 1) {
             return 0;
         }
