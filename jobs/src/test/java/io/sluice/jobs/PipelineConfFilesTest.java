@@ -103,7 +103,7 @@ class PipelineConfFilesTest {
         assertThat(p.runner().type()).isEqualTo(RunnerConfig.Type.FLINK);
         assertThat(p.toPipelineArgs()).containsExactly("--runner=FlinkRunner", "--jobName=quickstart",
                 "--streaming=true", "--flinkMaster=[local]", "--checkpointingInterval=5000", "--parallelism=2",
-                "--stateBackend=filesystem",
+                "--objectReuse=true", "--stateBackend=filesystem",
                 "--stateBackendStoragePath=" + io.sluice.pipeline.config.RunnerConfig.defaultCheckpointDir("quickstart"));
     }
 

@@ -585,6 +585,9 @@ public final class IngestionJob implements AutoCloseable {
                 o.setAttachedMode(false);
                 // buffered records between commits outgrow the 5 MB memory state backend: checkpoint to files
                 o.setStateBackend("filesystem");
+                // Sluice's steps never change an element after emitting it, so Flink need not copy each one
+                // between chained operators (a coder round trip per record per step otherwise)
+                o.setObjectReuse(true);
                 o.setStateBackendStoragePath(io.sluice.pipeline.config.RunnerConfig.defaultCheckpointDir(
                         "sluice-ingest-" + ProcessHandle.current().pid()));
                 if (par > 0) {

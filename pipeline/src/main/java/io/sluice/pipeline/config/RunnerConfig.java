@@ -97,6 +97,9 @@ public record RunnerConfig(Type type, String flinkMaster, OptionalInt parallelis
             restartAttempts.ifPresent(n -> args.add("--numberOfExecutionRetries=" + n));
             // the commit step buffers records in Beam state between commits: more than the 5 MB Flink's default
             // memory state backend checkpoints, so state goes to files unless extra chooses otherwise
+            if (extra.stream().noneMatch(a -> a.startsWith("--objectReuse"))) {
+                args.add("--objectReuse=true"); // Sluice's steps never change an element after emitting it
+            }
             if (extra.stream().noneMatch(a -> a.startsWith("--stateBackend"))) {
                 args.add("--stateBackend=filesystem");
                 args.add("--stateBackendStoragePath=" + defaultCheckpointDir(jobName));

@@ -304,7 +304,7 @@ class PipelineDefinitionTest {
 
         // then
         assertThat(args).containsExactly("--runner=FlinkRunner", "--jobName=minimal", "--streaming=true",
-                "--flinkMaster=[local]", "--checkpointingInterval=10000", "--stateBackend=filesystem",
+                "--flinkMaster=[local]", "--checkpointingInterval=10000", "--objectReuse=true", "--stateBackend=filesystem",
                 "--stateBackendStoragePath=" + RunnerConfig.defaultCheckpointDir("minimal"));
         assertThat(PipelineOptionsFactory.fromArgs(args).as(FlinkPipelineOptions.class).getFlinkMaster())
                 .isEqualTo("[local]");
