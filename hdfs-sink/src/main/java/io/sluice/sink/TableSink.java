@@ -73,8 +73,13 @@ public final class TableSink implements Closeable {
 
     /** Where the next record of each source partition starts: the journal's next offset. */
     public long nextOffset(TopicPartition tp) {
-        JournalEntry e = heads().get(tp);
-        return e == null ? -1 : e.nextOffset();
+        try {
+            // that partition's journal alone: callers ask partition by partition
+            JournalEntry e = state.newest(tp);
+            return e == null ? -1 : e.nextOffset();
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading the journal of " + tp + " in table " + spec().name() + " failed", e);
+        }
     }
 
     /**

@@ -162,6 +162,15 @@ public final class TableState {
         return closer.closeDue(PartitionCloser.progress(heads, expected));
     }
 
+    /** The newest journal entry of one source partition, read from its journal; null if it has none. */
+    public JournalEntry newest(TopicPartition tp) throws IOException {
+        JournalEntry e = new Journal(sfs, paths.journal(tp.topic(), tp.partition())).newest().orElse(null);
+        if (e != null) {
+            heads.merge(tp, e, (a, b) -> a.seq() >= b.seq() ? a : b);
+        }
+        return e;
+    }
+
     public Map<TopicPartition, JournalEntry> heads() throws IOException {
         refreshHeads();
         return Map.copyOf(heads);
