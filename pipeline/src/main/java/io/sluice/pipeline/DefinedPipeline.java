@@ -41,19 +41,11 @@ public final class DefinedPipeline {
         if (hook != null) {
             ingest = ingest.withCommitHook(hook);
         }
-        String[] args = withDetachedRun(d.toPipelineArgs(), d.runner());
+        String[] args = IngestionJob.runWhileWatched(d.toPipelineArgs(), d.runner().type());
         return IngestionJob.builder(ingest)
                 .discoveryInterval(d.source().discoveryInterval())
                 .pipelineOptions(() -> PipelineOptionsFactory.fromArgs(args).withValidation().create())
                 .build();
-    }
-
-    /** run() must return while the pipeline runs: the job watches and restarts it. */
-    static String[] withDetachedRun(String[] args, RunnerConfig runner) {
-        String extra = runner.type() == RunnerConfig.Type.DIRECT ? "--blockOnRun=false" : "--attachedMode=false";
-        String[] out = java.util.Arrays.copyOf(args, args.length + 1);
-        out[args.length] = extra;
-        return out;
     }
 
     /** Listed topics get their own spec; any other topic the source selects gets the defaults, named after it. */

@@ -15,6 +15,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import io.sluice.pipeline.config.RunnerConfig;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -25,8 +28,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.apache.beam.runners.flink.FlinkPipelineOptions;
-import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -566,36 +567,27 @@ public final class IngestionJob implements AutoCloseable {
             if (custom != null) {
                 return custom;
             }
-            Runner r = runner;
-            String master = flinkMaster;
-            int par = parallelism;
-            long checkpointMs = checkpointingInterval.toMillis();
-            if (r == Runner.DIRECT) {
-                // by name: the DirectRunner is not a compile dependency of this module
-                return () -> PipelineOptionsFactory.fromArgs("--runner=DirectRunner", "--blockOnRun=false",
-                        "--enforceImmutability=false", "--enforceEncodability=false").create();
-            }
-            return () -> {
-                FlinkPipelineOptions o = PipelineOptionsFactory.as(FlinkPipelineOptions.class);
-                o.setRunner(FlinkRunner.class);
-                o.setFlinkMaster(master);
-                o.setStreaming(true);
-                o.setCheckpointingInterval(checkpointMs);
-                // run() returns once the job is submitted; an embedded Flink honours it (executeAsync)
-                o.setAttachedMode(false);
-                // buffered records between commits outgrow the 5 MB memory state backend: checkpoint to files
-                o.setStateBackend("filesystem");
-                // Sluice's steps never change an element after emitting it, so Flink need not copy each one
-                // between chained operators (a coder round trip per record per step otherwise)
-                o.setObjectReuse(true);
-                o.setStateBackendStoragePath(io.sluice.pipeline.config.RunnerConfig.defaultCheckpointDir(
-                        "sluice-ingest-" + ProcessHandle.current().pid()));
-                if (par > 0) {
-                    o.setParallelism(par);
-                }
-                return o;
-            };
+            // the same arguments a pipeline file's runner section gives, so both paths run alike
+            RunnerConfig config = new RunnerConfig(runner == Runner.DIRECT ? RunnerConfig.Type.DIRECT : RunnerConfig.Type.FLINK,
+                    flinkMaster, parallelism > 0 ? OptionalInt.of(parallelism) : OptionalInt.empty(), checkpointingInterval,
+                    OptionalLong.empty(), OptionalLong.empty(), OptionalInt.empty(), List.of());
+            String[] args = runWhileWatched(config.toArgs("sluice-ingest-" + ProcessHandle.current().pid()), config.type());
+            return () -> PipelineOptionsFactory.fromArgs(args).create();
         }
+    }
+
+    /**
+     * {@code args} plus what a watched job needs: run() must return while the pipeline runs (the job watches and
+     * restarts it), and the DirectRunner's per-element immutability and encodability checks are left out.
+     */
+    static String[] runWhileWatched(String[] args, RunnerConfig.Type type) {
+        List<String> all = new ArrayList<>(List.of(args));
+        if (type == RunnerConfig.Type.DIRECT) {
+            all.addAll(List.of("--blockOnRun=false", "--enforceImmutability=false", "--enforceEncodability=false"));
+        } else {
+            all.add("--attachedMode=false"); // an embedded Flink honours it too (executeAsync)
+        }
+        return all.toArray(String[]::new);
     }
 
     @Override
