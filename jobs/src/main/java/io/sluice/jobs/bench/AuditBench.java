@@ -132,7 +132,7 @@ public final class AuditBench implements Callable<Integer> {
         if (valueMin < 0 || valueMax < valueMin) {
             throw new CommandLine.ParameterException(new CommandLine(this), "need 0 <= --value-min <= --value-max");
         }
-        deleteRecursively(dir);
+        BenchRounds.deleteRecursively(dir);
         Files.createDirectories(dir);
         Payload payload = new Payload(seed, valueMin, valueMax);
         Map<String, List<Run>> results = new LinkedHashMap<>();
@@ -146,7 +146,7 @@ public final class AuditBench implements Callable<Integer> {
             log.createTopic(AuditConfig.DEFAULT_TOPIC, 1, Map.of()); // where the audited cases publish
             int topicSeq = 0;
             for (int round = 0; round < warmups + runs; round++) {
-                boolean measured = round >= warmups;
+                boolean measured = BenchRounds.measured(round, warmups);
                 for (int j = 0; j < caseIds.size(); j++) {
                     // a different order every round, so that no case always follows the same one
                     String c = caseIds.get((j + round) % caseIds.size());
@@ -156,7 +156,7 @@ public final class AuditBench implements Callable<Integer> {
                     log.deleteTopic(topic);
                     err.printf(Locale.ROOT, "audit-bench: round %d%s %-21s %,10.0f records/s  %,6d ms  CPU ns/record: %,6.0f "
                                     + "process, %,5.0f producer, %,4.0f auditor; %,5.0f records/request%s%n", round,
-                            measured ? "" : " (warm-up)", c, r.recordsPerSecond(), r.elapsedMs(), r.cpuNanosPerRecord(),
+                            BenchRounds.label(measured), c, r.recordsPerSecond(), r.elapsedMs(), r.cpuNanosPerRecord(),
                             r.producerCpuNanosPerRecord(), r.auditorCpuNanosPerRecord(), r.recordsPerRequest(),
                             r.caughtUpMs() < 0 ? "" : String.format(Locale.ROOT, ", auditor caught up %,d ms after the last ack", r.caughtUpMs()));
                     if (measured) {
@@ -164,7 +164,7 @@ public final class AuditBench implements Callable<Integer> {
                     }
                 }
                 double work = auditWorkNanos(payload);
-                err.printf(Locale.ROOT, "audit-bench: round %d%s %-21s %,10.1f CPU ns/record%n", round, measured ? "" : " (warm-up)",
+                err.printf(Locale.ROOT, "audit-bench: round %d%s %-21s %,10.1f CPU ns/record%n", round, BenchRounds.label(measured),
                         "audit-work", work);
                 if (measured) {
                     auditWork.add(work);
@@ -172,13 +172,13 @@ public final class AuditBench implements Callable<Integer> {
             }
         }
         Map<String, Object> json = print(results);
-        double work = median(auditWork.stream().mapToDouble(Double::doubleValue).toArray());
+        double work = BenchRounds.median(auditWork, Double::doubleValue);
         out.printf(Locale.ROOT, "audit-work (what the AuditingProducer adds per record, one thread: digest + count + progress): "
                 + "%.1f CPU ns/record%s%n", work, json.get("plain_cpu_ns_per_record") instanceof Long plainCpu && plainCpu > 0
                 ? String.format(Locale.ROOT, " = %.1f%% of producer-plain's CPU per record", work * 100 / plainCpu) : "");
         json.put("audit_work_cpu_ns_per_record_median", Math.round(work * 10) / 10.0);
-        out.println(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(json));
-        deleteRecursively(dir);
+        BenchRounds.printJson(out, json);
+        BenchRounds.deleteRecursively(dir);
         return 0;
     }
 
@@ -281,38 +281,34 @@ public final class AuditBench implements Callable<Integer> {
         json.put("records", records);
         json.put("cpus", Runtime.getRuntime().availableProcessors());
         List<Run> plainRuns = results.get(PLAIN);
-        double plain = plainRuns == null ? 0 : median(plainRuns.stream().mapToDouble(Run::recordsPerSecond).toArray());
-        double plainCpu = plainRuns == null ? 0 : median(plainRuns.stream().mapToDouble(Run::cpuNanosPerRecord).toArray());
-        double plainProducerCpu = plainRuns == null ? 0
-                : median(plainRuns.stream().mapToDouble(Run::producerCpuNanosPerRecord).toArray());
+        double plain = plainRuns == null ? 0 : BenchRounds.median(plainRuns, Run::recordsPerSecond);
+        double plainCpu = plainRuns == null ? 0 : BenchRounds.median(plainRuns, Run::cpuNanosPerRecord);
+        double plainProducerCpu = plainRuns == null ? 0 : BenchRounds.median(plainRuns, Run::producerCpuNanosPerRecord);
         if (plainCpu > 0) {
             json.put("plain_cpu_ns_per_record", Math.round(plainCpu));
         }
         List<String> verdicts = new ArrayList<>();
         for (Map.Entry<String, List<Run>> e : results.entrySet()) {
             List<Run> rs = e.getValue();
-            double med = median(rs.stream().mapToDouble(Run::recordsPerSecond).toArray());
-            double min = rs.stream().mapToDouble(Run::recordsPerSecond).min().orElse(0);
-            double max = rs.stream().mapToDouble(Run::recordsPerSecond).max().orElse(0);
+            BenchRounds.Spread rate = BenchRounds.Spread.of(rs, Run::recordsPerSecond);
+            double med = rate.median();
             boolean log = e.getKey().equals(LOG_AUDITED);
-            double caught = log ? median(rs.stream().mapToDouble(Run::caughtUpMs).toArray()) : -1;
-            double endToEnd = log ? median(rs.stream().mapToDouble(r -> r.endToEndPerSecond(records)).toArray()) : -1;
-            double cpu = median(rs.stream().mapToDouble(Run::cpuNanosPerRecord).toArray());
-            double producerCpu = median(rs.stream().mapToDouble(Run::producerCpuNanosPerRecord).toArray());
-            double auditorCpu = median(rs.stream().mapToDouble(Run::auditorCpuNanosPerRecord).toArray());
+            double caught = log ? BenchRounds.median(rs, Run::caughtUpMs) : -1;
+            double endToEnd = log ? BenchRounds.median(rs, r -> r.endToEndPerSecond(records)) : -1;
+            double cpu = BenchRounds.median(rs, Run::cpuNanosPerRecord);
+            double producerCpu = BenchRounds.median(rs, Run::producerCpuNanosPerRecord);
+            double auditorCpu = BenchRounds.median(rs, Run::auditorCpuNanosPerRecord);
             String ratio = plain > 0 ? String.format(Locale.ROOT, "%.3f", med / plain) : "n/a";
             String cpuRatio = plainCpu > 0 ? String.format(Locale.ROOT, "%.3f", cpu / plainCpu) : "n/a";
             out.printf(Locale.ROOT, "%-21s %10.0f %10.0f %10.0f %8s | %8.0f %8s %8.0f %8.0f | %9s %11s%n", e.getKey(), med,
-                    min, max, ratio, cpu, cpuRatio, producerCpu, auditorCpu,
+                    rate.min(), rate.max(), ratio, cpu, cpuRatio, producerCpu, auditorCpu,
                     log ? String.format(Locale.ROOT, "%.0f", caught) : "-", log ? String.format(Locale.ROOT, "%.0f", endToEnd) : "-");
             Map<String, Object> c = new LinkedHashMap<>();
-            c.put("records_per_s_median", Math.round(med));
-            c.put("records_per_s_min", Math.round(min));
-            c.put("records_per_s_max", Math.round(max));
+            rate.putRecordsPerSecond(c);
             c.put("cpu_ns_per_record_median", Math.round(cpu));
             c.put("producer_cpu_ns_per_record_median", Math.round(producerCpu));
             c.put("auditor_cpu_ns_per_record_median", Math.round(auditorCpu));
-            c.put("records_per_request_median", Math.round(median(rs.stream().mapToDouble(Run::recordsPerRequest).toArray())));
+            c.put("records_per_request_median", Math.round(BenchRounds.median(rs, Run::recordsPerRequest)));
             if (plain > 0) {
                 c.put("vs_plain", Math.round(med / plain * 1000) / 1000.0);
                 if (!e.getKey().equals(PLAIN)) {
@@ -463,20 +459,5 @@ public final class AuditBench implements Callable<Integer> {
     private static long processCpuNanos() {
         java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
-    }
-
-    static double median(double[] values) {
-        return IngestBench.median(values);
-    }
-
-    private static void deleteRecursively(Path p) throws java.io.IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (var files = Files.walk(p)) {
-            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(f);
-            }
-        }
     }
 }

@@ -5,7 +5,6 @@ import io.sluice.jobs.quickstart.PageViewEvents;
 import io.sluice.jobs.quickstart.ProduceSummary;
 import java.io.PrintStream;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -92,7 +91,7 @@ public final class IngestBench implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this), "--mode must be throughput, latency or all, got '" + mode + "'");
         }
         List<BenchCase> cases = casesFor(caseIds);
-        deleteRecursively(dir);
+        BenchRounds.deleteRecursively(dir);
         err.printf(Locale.ROOT, "ingest-bench: starting log-core, registry and %s under %s%n", localFs ? "the local file system" : "a MiniDFSCluster", dir);
         try (EmbeddedStack stack = EmbeddedStack.start(dir, !localFs)) {
             Map<String, Object> json = new LinkedHashMap<>();
@@ -103,7 +102,7 @@ public final class IngestBench implements Callable<Integer> {
             if (!mode.equals("throughput")) {
                 json.put("latency", latency(stack, cases));
             }
-            out.println(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(json));
+            BenchRounds.printJson(out, json);
         }
         return 0;
     }
@@ -122,7 +121,7 @@ public final class IngestBench implements Callable<Integer> {
         Map<String, String> unavailable = new LinkedHashMap<>();
         cases.forEach(c -> results.put(c.id(), new ArrayList<>()));
         for (int round = 0; round < warmups + runs; round++) {
-            boolean measured = round >= warmups;
+            boolean measured = BenchRounds.measured(round, warmups);
             for (BenchCase c : cases) {
                 if (unavailable.containsKey(c.id())) {
                     continue;
@@ -144,7 +143,7 @@ public final class IngestBench implements Callable<Integer> {
                 }
                 deleteTable(stack, root);
                 err.printf(Locale.ROOT, "ingest-bench: round %d%s %-10s %,10.0f records/s %7.1f MB/s  %,d ms (%,d ms committing), start-up %,d ms, %d files%n",
-                        round, measured ? "" : " (warm-up)", c.id(), r.recordsPerSecond(), r.megabytesPerSecond(),
+                        round, BenchRounds.label(measured), c.id(), r.recordsPerSecond(), r.megabytesPerSecond(),
                         r.elapsed().toMillis(), r.committing().toMillis(), r.startup().toMillis(), r.files());
                 if (measured) {
                     results.get(c.id()).add(r);
@@ -168,20 +167,17 @@ public final class IngestBench implements Callable<Integer> {
                 continue;
             }
             List<RunResult> rs = e.getValue();
-            double med = median(rs.stream().mapToDouble(RunResult::recordsPerSecond).toArray());
-            double min = rs.stream().mapToDouble(RunResult::recordsPerSecond).min().orElse(0);
-            double max = rs.stream().mapToDouble(RunResult::recordsPerSecond).max().orElse(0);
-            double mb = median(rs.stream().mapToDouble(RunResult::megabytesPerSecond).toArray());
-            double startup = median(rs.stream().mapToDouble(r -> r.startup().toMillis()).toArray());
-            double committing = median(rs.stream().mapToDouble(r -> r.committing().toMillis()).toArray());
+            BenchRounds.Spread rate = BenchRounds.Spread.of(rs, RunResult::recordsPerSecond);
+            double med = rate.median();
+            double mb = BenchRounds.median(rs, RunResult::megabytesPerSecond);
+            double startup = BenchRounds.median(rs, r -> r.startup().toMillis());
+            double committing = BenchRounds.median(rs, r -> r.committing().toMillis());
             long files = rs.isEmpty() ? 0 : rs.get(0).files();
-            out.printf(Locale.ROOT, "%-12s %12.0f %12.0f %12.0f %10.1f %12.0f %12.0f %8d%n", e.getKey(), med, min, max, mb, committing,
+            out.printf(Locale.ROOT, "%-12s %12.0f %12.0f %12.0f %10.1f %12.0f %12.0f %8d%n", e.getKey(), med, rate.min(), rate.max(), mb, committing,
                     startup, files);
             medians.put(e.getKey(), med);
             Map<String, Object> c = new LinkedHashMap<>();
-            c.put("records_per_s_median", Math.round(med));
-            c.put("records_per_s_min", Math.round(min));
-            c.put("records_per_s_max", Math.round(max));
+            rate.putRecordsPerSecond(c);
             c.put("mb_per_s_median", Math.round(mb * 10) / 10.0);
             c.put("committing_ms_median", Math.round(committing));
             c.put("startup_ms_median", Math.round(startup));
@@ -281,29 +277,9 @@ public final class IngestBench implements Callable<Integer> {
         return cases;
     }
 
-    static double median(double[] values) {
-        if (values.length == 0) {
-            return 0;
-        }
-        double[] v = values.clone();
-        java.util.Arrays.sort(v);
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-    }
-
     private static void deleteTable(EmbeddedStack stack, URI root) throws java.io.IOException {
         try (FileSystem fs = FileSystem.newInstance(root, stack.hadoop())) {
             fs.delete(new org.apache.hadoop.fs.Path(root), true);
-        }
-    }
-
-    private static void deleteRecursively(Path p) throws java.io.IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (var files = Files.walk(p)) {
-            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(f);
-            }
         }
     }
 }
