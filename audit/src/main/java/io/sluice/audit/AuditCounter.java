@@ -41,6 +41,7 @@ public final class AuditCounter {
         volatile Recent recent;
         long[] highestOffset = new long[0];
         long[] highestTimestamp = new long[0];
+        long[] caughtUpAt = new long[0];
         boolean[] seen = new boolean[0];
 
         TopicState(String topic) {
@@ -49,25 +50,50 @@ public final class AuditCounter {
 
         /** Under this object's monitor. */
         void advance(int partition, long offset, long timestamp) {
+            see(partition);
+            highestOffset[partition] = Math.max(highestOffset[partition], offset);
+            highestTimestamp[partition] = Math.max(highestTimestamp[partition], timestamp);
+        }
+
+        /** Under this object's monitor. */
+        void caughtUp(int partition, long asOf) {
+            see(partition);
+            caughtUpAt[partition] = Math.max(caughtUpAt[partition], asOf);
+        }
+
+        private void see(int partition) {
             if (partition >= seen.length) {
-                int n = Math.max(partition + 1, seen.length * 2);
+                int was = seen.length;
+                int n = Math.max(partition + 1, was * 2);
                 highestOffset = Arrays.copyOf(highestOffset, n);
                 highestTimestamp = Arrays.copyOf(highestTimestamp, n);
+                caughtUpAt = Arrays.copyOf(caughtUpAt, n);
                 seen = Arrays.copyOf(seen, n);
+                Arrays.fill(highestOffset, was, n, -1);
+                Arrays.fill(highestTimestamp, was, n, Long.MIN_VALUE);
+                Arrays.fill(caughtUpAt, was, n, NEVER);
             }
-            if (!seen[partition]) {
-                seen[partition] = true;
-                highestOffset[partition] = offset;
-                highestTimestamp[partition] = timestamp;
-            } else {
-                highestOffset[partition] = Math.max(highestOffset[partition], offset);
-                highestTimestamp[partition] = Math.max(highestTimestamp[partition], timestamp);
-            }
+            seen[partition] = true;
         }
     }
 
-    /** How far a tier has got in one source partition. */
-    public record Progress(long highestOffset, long highestTimestamp) {}
+    /** {@link Progress#caughtUpAt()} of a partition that was never caught up. */
+    public static final long NEVER = Long.MIN_VALUE;
+
+    /**
+     * How far a tier has got in one source partition: the highest offset and timestamp handled (-1 and
+     * {@code Long.MIN_VALUE} if none), and the wall-clock time as of which it had handled every record of the
+     * partition it could see ({@link #NEVER} if not known).
+     */
+    public record Progress(long highestOffset, long highestTimestamp, long caughtUpAt) {
+        public Progress(long highestOffset, long highestTimestamp) {
+            this(highestOffset, highestTimestamp, NEVER);
+        }
+
+        public AuditMessage.PartitionProgress toMessage(TopicPartition tp) {
+            return new AuditMessage.PartitionProgress(tp, highestOffset, highestTimestamp, caughtUpAt);
+        }
+    }
 
     private final Tier tier;
     private final Buckets buckets;
@@ -137,6 +163,34 @@ public final class AuditCounter {
         }
     }
 
+    /**
+     * Notes that, as of the wall-clock time {@code asOfMillis}, the tier had handled every record of
+     * {@code topic-partition} it could see (the log: everything below the high watermark read after that time).
+     * The partition then no longer holds the tier's event-time watermark below {@code asOfMillis}.
+     */
+    public void caughtUp(String topic, int partition, long asOfMillis) {
+        if (partition < 0) {
+            throw new IllegalArgumentException("partition of " + topic + " must be >= 0, was " + partition);
+        }
+        TopicState t = topic(topic);
+        synchronized (t) {
+            t.caughtUp(partition, asOfMillis);
+        }
+    }
+
+    /** {@link #caughtUp} for every partition the counter has seen (a producer with nothing in flight). */
+    public void caughtUpEverywhere(long asOfMillis) {
+        topics.values().forEach(t -> {
+            synchronized (t) {
+                for (int p = 0; p < t.seen.length; p++) {
+                    if (t.seen[p]) {
+                        t.caughtUp(p, asOfMillis);
+                    }
+                }
+            }
+        });
+    }
+
     /** A consistent copy of every bucket (each bucket is copied under its lock). */
     public List<BucketCounts> snapshot() {
         List<BucketCounts> out = new ArrayList<>(counts.size());
@@ -156,7 +210,8 @@ public final class AuditCounter {
             synchronized (t) {
                 for (int p = 0; p < t.seen.length; p++) {
                     if (t.seen[p]) {
-                        out.put(new TopicPartition(name, p), new Progress(t.highestOffset[p], t.highestTimestamp[p]));
+                        out.put(new TopicPartition(name, p), new Progress(t.highestOffset[p], t.highestTimestamp[p],
+                                t.caughtUpAt[p]));
                     }
                 }
             }

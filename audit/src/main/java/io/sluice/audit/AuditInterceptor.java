@@ -19,6 +19,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 public final class AuditInterceptor implements ProducerInterceptor<Object, Object> {
     private AuditCounter counter;
     private AuditPublisher publisher;
+    private final InFlight inFlight = new InFlight();
     private String auditTopic;
 
     @Override
@@ -27,7 +28,8 @@ public final class AuditInterceptor implements ProducerInterceptor<Object, Objec
         auditTopic = config.topic();
         counter = new AuditCounter(Tier.PRODUCER, config.buckets());
         Object clientId = configs.get("client.id");
-        publisher = new AuditPublisher(counter, instanceId(clientId == null ? "producer" : clientId.toString()), false, config);
+        publisher = new AuditPublisher(counter, instanceId(clientId == null ? "producer" : clientId.toString()), false, config,
+                inFlight);
     }
 
     static String instanceId(String clientId) {
@@ -43,18 +45,23 @@ public final class AuditInterceptor implements ProducerInterceptor<Object, Objec
 
     @Override
     public ProducerRecord<Object, Object> onSend(ProducerRecord<Object, Object> record) {
+        inFlight.sent();
         return record;
     }
 
+    /** Called once per record sent, acknowledged or failed, as KafkaProducer does with its interceptors. */
     @Override
     public void onAcknowledgement(RecordMetadata metadata, Exception exception) {
-        if (exception != null || metadata == null || !metadata.hasOffset() || metadata.topic().startsWith("_")
-                || metadata.topic().equals(auditTopic)) {
-            return;
+        try {
+            if (exception == null && metadata != null && metadata.hasOffset() && !metadata.topic().startsWith("_")
+                    && !metadata.topic().equals(auditTopic)) {
+                long now = System.currentTimeMillis();
+                counter.record(metadata.topic(), metadata.timestamp(), 0, now);
+                counter.advanced(metadata.topic(), metadata.partition(), metadata.offset(), metadata.timestamp());
+            }
+        } finally {
+            inFlight.settled(); // after counting: idle then means every acknowledged record is counted
         }
-        long now = System.currentTimeMillis();
-        counter.record(metadata.topic(), metadata.timestamp(), 0, now);
-        counter.advanced(metadata.topic(), metadata.partition(), metadata.offset(), metadata.timestamp());
     }
 
     AuditCounter counter() {

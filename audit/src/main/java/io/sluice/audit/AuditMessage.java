@@ -30,8 +30,25 @@ import org.apache.kafka.common.TopicPartition;
 public record AuditMessage(String instanceId, Tier tier, long seq, long sentAt, long bucketMillis, boolean last,
                            boolean digests, List<BucketCounts> buckets, List<PartitionProgress> progress) {
 
-    /** How far the instance has got in one source partition. */
-    public record PartitionProgress(TopicPartition partition, long highestOffset, long highestTimestamp) {}
+    /**
+     * How far the instance has got in one source partition: the highest offset and log timestamp it handled, and
+     * the wall-clock time as of which it had handled every record of the partition it could see
+     * ({@link #NEVER} if it never was caught up). A caught-up partition stops holding the tier's low watermark
+     * back: the last bucket of a finished run and an idle partition can be judged.
+     */
+    public record PartitionProgress(TopicPartition partition, long highestOffset, long highestTimestamp,
+                                    long caughtUpAt) {
+        public static final long NEVER = Long.MIN_VALUE;
+
+        public PartitionProgress(TopicPartition partition, long highestOffset, long highestTimestamp) {
+            this(partition, highestOffset, highestTimestamp, NEVER);
+        }
+
+        /** The event time this partition has passed: its highest timestamp, or later once it was caught up. */
+        public long watermark() {
+            return Math.max(highestTimestamp, caughtUpAt);
+        }
+    }
 
     static final Schema SCHEMA_V1 = SchemaBuilder.record("AuditMessage").namespace("io.sluice.audit")
             .fields()
@@ -63,12 +80,37 @@ public record AuditMessage(String instanceId, Tier tier, long seq, long sentAt, 
             .endRecord();
 
     /**
-     * The current schema: {@link #SCHEMA_V1} plus a trailing {@code rows} array with the row digests and unreadable
+     * The second schema: {@link #SCHEMA_V1} plus a trailing {@code rows} array with the row digests and unreadable
      * files of the sink and warehouse tiers per (topic, bucket). Trailing, so that an aggregator that knows only the
      * first version reads a new message and ignores the rows, and a message of the first version (which ends before
      * it) is decoded with an empty array.
      */
-    public static final Schema SCHEMA = v2();
+    static final Schema SCHEMA_V2 = v2();
+
+    /**
+     * The current schema: {@link #SCHEMA_V2} plus a trailing {@code caught_up} array, per source partition the time
+     * as of which the instance had handled all of it (only partitions that were caught up are listed). Trailing for
+     * the same reason as {@code rows}.
+     */
+    public static final Schema SCHEMA = v3();
+
+    /** Older first: {@link #read} tries the newest and falls back in this order. */
+    private static final List<Schema> OLDER = List.of(SCHEMA_V2, SCHEMA_V1);
+
+    private static Schema v3() {
+        List<Schema.Field> fields = new ArrayList<>();
+        for (Schema.Field f : SCHEMA_V2.getFields()) {
+            fields.add(new Schema.Field(f, f.schema()));
+        }
+        Schema caughtUp = SchemaBuilder.array().items(SchemaBuilder.record("CaughtUp").fields()
+                .requiredString("topic")
+                .requiredInt("partition")
+                .requiredLong("as_of")
+                .endRecord());
+        fields.add(new Schema.Field("caught_up", caughtUp, "partitions the instance had wholly handled, and when",
+                List.of()));
+        return Schema.createRecord(SCHEMA_V1.getName(), SCHEMA_V1.getDoc(), SCHEMA_V1.getNamespace(), false, fields);
+    }
 
     private static Schema v2() {
         List<Schema.Field> fields = new ArrayList<>();
@@ -91,6 +133,7 @@ public record AuditMessage(String instanceId, Tier tier, long seq, long sentAt, 
     private static final Schema BUCKET = SCHEMA.getField("buckets").schema().getElementType();
     private static final Schema PROGRESS = SCHEMA.getField("progress").schema().getElementType();
     private static final Schema ROWS = SCHEMA.getField("rows").schema().getElementType();
+    private static final Schema CAUGHT_UP = SCHEMA.getField("caught_up").schema().getElementType();
 
     public byte[] encode() {
         GenericData.Record r = new GenericData.Record(SCHEMA);
@@ -130,6 +173,17 @@ public record AuditMessage(String instanceId, Tier tier, long seq, long sentAt, 
             ps.add(g);
         }
         r.put("progress", ps);
+        List<GenericRecord> caughtUp = new ArrayList<>();
+        for (PartitionProgress p : progress) {
+            if (p.caughtUpAt() != PartitionProgress.NEVER) {
+                GenericData.Record g = new GenericData.Record(CAUGHT_UP);
+                g.put("topic", p.partition().topic());
+                g.put("partition", p.partition().partition());
+                g.put("as_of", p.caughtUpAt());
+                caughtUp.add(g);
+            }
+        }
+        r.put("caught_up", caughtUp);
         List<GenericRecord> rows = new ArrayList<>();
         for (BucketCounts b : buckets) {
             if (b.rowDigest() != null || b.unreadable() > 0) {
@@ -157,8 +211,9 @@ public record AuditMessage(String instanceId, Tier tier, long seq, long sentAt, 
     }
 
     /**
-     * Reads the current schema; bytes that do not end where it does (a message of the first version, which has no
-     * {@code rows}) are read again as the first version resolved to the current one.
+     * Reads the current schema; bytes that do not end where it does (a message of an older version, which ends
+     * before the newer trailing fields) are read again as each older version, newest first, resolved to the current
+     * one.
      */
     private static GenericRecord read(byte[] bytes) {
         try {
@@ -168,18 +223,23 @@ public record AuditMessage(String instanceId, Tier tier, long seq, long sentAt, 
                 return r;
             }
         } catch (IOException | RuntimeException e) {
-            // not the current version; try the first
+            // not the current version; try the older ones
         }
-        try {
-            BinaryDecoder in = DecoderFactory.get().binaryDecoder(bytes, null);
-            GenericRecord r = new GenericDatumReader<GenericRecord>(SCHEMA_V1, SCHEMA).read(null, in);
-            if (!in.isEnd()) {
-                throw new IOException((bytes.length) + " bytes hold more than one audit message");
+        Exception last = null;
+        for (Schema older : OLDER) {
+            try {
+                BinaryDecoder in = DecoderFactory.get().binaryDecoder(bytes, null);
+                GenericRecord r = new GenericDatumReader<GenericRecord>(older, SCHEMA).read(null, in);
+                if (in.isEnd()) {
+                    return r;
+                }
+                last = new IOException(bytes.length + " bytes hold more than one audit message");
+            } catch (IOException | RuntimeException e) {
+                last = e;
             }
-            return r;
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException("not an audit message (" + bytes.length + " bytes): " + e.getMessage(), e);
         }
+        throw new IllegalArgumentException("not an audit message (" + bytes.length + " bytes): " + last.getMessage(),
+                last);
     }
 
     /** Decodes a message; throws {@link IllegalArgumentException} naming the problem if the bytes are not one. */
@@ -207,11 +267,17 @@ public record AuditMessage(String instanceId, Tier tier, long seq, long sentAt, 
                     LatencyHistogram.of(counts, (Long) g.get("latency_max")),
                     rowDigest, row == null ? 0 : (Long) row.get("unreadable")));
         }
+        Map<TopicPartition, Long> caughtUp = new HashMap<>();
+        for (Object o : (List<?>) r.get("caught_up")) {
+            GenericRecord g = (GenericRecord) o;
+            caughtUp.put(new TopicPartition(g.get("topic").toString(), (Integer) g.get("partition")), (Long) g.get("as_of"));
+        }
         List<PartitionProgress> ps = new ArrayList<>();
         for (Object o : (List<?>) r.get("progress")) {
             GenericRecord g = (GenericRecord) o;
-            ps.add(new PartitionProgress(new TopicPartition(g.get("topic").toString(), (Integer) g.get("partition")),
-                    (Long) g.get("highest_offset"), (Long) g.get("highest_timestamp")));
+            TopicPartition tp = new TopicPartition(g.get("topic").toString(), (Integer) g.get("partition"));
+            ps.add(new PartitionProgress(tp, (Long) g.get("highest_offset"), (Long) g.get("highest_timestamp"),
+                    caughtUp.getOrDefault(tp, PartitionProgress.NEVER)));
         }
         return new AuditMessage(r.get("instance_id").toString(), Tier.valueOf(r.get("tier").toString()), (Long) r.get("seq"),
                 (Long) r.get("sent_at"), (Long) r.get("bucket_millis"), (Boolean) r.get("last"),

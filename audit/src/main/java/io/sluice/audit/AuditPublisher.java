@@ -12,6 +12,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +36,9 @@ public final class AuditPublisher implements AutoCloseable {
     private final Producer<byte[], byte[]> producer;
     private final ScheduledExecutorService timer;
     private final Map<Key, BucketCounts> lastSent = new HashMap<>();
+    /** A producer's pending records (null for the other tiers, which report caught-up partitions themselves). */
+    private final InFlight inFlight;
+    private Map<TopicPartition, AuditCounter.Progress> lastProgress = Map.of();
     private long seq;
     private boolean closed;
 
@@ -53,14 +57,25 @@ public final class AuditPublisher implements AutoCloseable {
         this(counter, instanceId, digests, config, newProducer(config, instanceId), lastSeq, scheduled);
     }
 
+    /** A producer tier's: with nothing in flight at a publish, its partitions are caught up as of then. */
+    AuditPublisher(AuditCounter counter, String instanceId, boolean digests, AuditConfig config, InFlight inFlight) {
+        this(counter, instanceId, digests, config, newProducer(config, instanceId), 0, true, inFlight);
+    }
+
     AuditPublisher(AuditCounter counter, String instanceId, boolean digests, AuditConfig config,
                    Producer<byte[], byte[]> producer) {
-        this(counter, instanceId, digests, config, producer, 0, true);
+        this(counter, instanceId, digests, config, producer, 0, true, null);
     }
 
     AuditPublisher(AuditCounter counter, String instanceId, boolean digests, AuditConfig config,
                    Producer<byte[], byte[]> producer, long lastSeq, boolean scheduled) {
+        this(counter, instanceId, digests, config, producer, lastSeq, scheduled, null);
+    }
+
+    AuditPublisher(AuditCounter counter, String instanceId, boolean digests, AuditConfig config,
+                   Producer<byte[], byte[]> producer, long lastSeq, boolean scheduled, InFlight inFlight) {
         this.counter = counter;
+        this.inFlight = inFlight;
         this.instanceId = instanceId;
         this.digests = digests;
         this.config = config;
@@ -96,8 +111,18 @@ public final class AuditPublisher implements AutoCloseable {
         return seq;
     }
 
-    /** Sends the buckets that changed since the last message; returns the message, or null if nothing changed. */
+    /**
+     * Sends the buckets that changed since the last message, with the progress; returns the message, or null if
+     * neither counts nor progress changed. An idle tier therefore sends a small message per interval whose caught-up
+     * times keep its watermark moving.
+     */
     public synchronized AuditMessage publish(boolean last) {
+        if (inFlight != null) {
+            long asOf = System.currentTimeMillis(); // read before the probe: every record sent before it had settled
+            if (inFlight.idle()) {
+                counter.caughtUpEverywhere(asOf);
+            }
+        }
         List<BucketCounts> changed = new ArrayList<>();
         for (BucketCounts b : counter.snapshot()) {
             Key k = new Key(b.topic(), b.bucketStart());
@@ -107,12 +132,13 @@ public final class AuditPublisher implements AutoCloseable {
                 changed.add(b);
             }
         }
-        if (changed.isEmpty() && !last) {
+        Map<TopicPartition, AuditCounter.Progress> now = counter.progress();
+        if (changed.isEmpty() && !last && now.equals(lastProgress)) {
             return null;
         }
+        lastProgress = now;
         List<AuditMessage.PartitionProgress> progress = new ArrayList<>();
-        counter.progress().forEach((tp, p) ->
-                progress.add(new AuditMessage.PartitionProgress(tp, p.highestOffset(), p.highestTimestamp())));
+        now.forEach((tp, p) -> progress.add(p.toMessage(tp)));
         AuditMessage m = new AuditMessage(instanceId, counter.tier(), ++seq, System.currentTimeMillis(),
                 counter.buckets().widthMillis(), last, digests, changed, progress);
         producer.send(new ProducerRecord<>(config.topic(), instanceId.getBytes(java.nio.charset.StandardCharsets.UTF_8),

@@ -82,6 +82,7 @@ public final class AuditingProducer<K, V> implements Producer<K, V> {
     private final String auditTopic;
     private final AuditCounter counter;
     private final AuditPublisher publisher;
+    private final InFlight inFlight = new InFlight();
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** Serializers from {@code key.serializer} and {@code value.serializer}. */
@@ -123,7 +124,7 @@ public final class AuditingProducer<K, V> implements Producer<K, V> {
             innerConfigs.remove(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
             innerConfigs.keySet().removeIf(k -> k.startsWith("sluice.audit."));
             producer = new KafkaProducer<>(innerConfigs, new ByteArraySerializer(), new ByteArraySerializer());
-            pub = new AuditPublisher(c, AuditInterceptor.instanceId(clientId.toString()), true, audit);
+            pub = new AuditPublisher(c, AuditInterceptor.instanceId(clientId.toString()), true, audit, inFlight);
         } catch (RuntimeException e) {
             closeQuietly(producer, "inner producer");
             configured.forEach(i -> closeQuietly(i, "interceptor"));
@@ -220,8 +221,10 @@ public final class AuditingProducer<K, V> implements Producer<K, V> {
             throw e;
         }
         Callback cb;
-        if (audits(bytes.topic())) {
+        boolean audited = audits(bytes.topic());
+        if (audited) {
             cb = new Acknowledged(callback, RecordDigest.of(bytes.key(), bytes.value()), true);
+            inFlight.sent();
         } else {
             cb = interceptors.isEmpty() ? callback : new Acknowledged(callback, 0, false);
         }
@@ -230,6 +233,9 @@ public final class AuditingProducer<K, V> implements Producer<K, V> {
         } catch (RuntimeException e) {
             // the inner producer has called the callback for an ApiException (and returned a failed future)
             // and thrown anything else, as KafkaProducer does; interceptors hear of the thrown ones here
+            if (audited) {
+                inFlight.settled();
+            }
             onSendError(r, e);
             throw e;
         }
@@ -306,10 +312,13 @@ public final class AuditingProducer<K, V> implements Producer<K, V> {
 
         @Override
         public void onCompletion(RecordMetadata metadata, Exception exception) {
-            if (audited && exception == null && metadata != null && metadata.hasOffset()) {
-                long ts = metadata.timestamp();
-                counter.record(metadata.topic(), ts, hash, System.currentTimeMillis());
-                counter.advanced(metadata.topic(), metadata.partition(), metadata.offset(), ts);
+            if (audited) {
+                if (exception == null && metadata != null && metadata.hasOffset()) {
+                    long ts = metadata.timestamp();
+                    counter.record(metadata.topic(), ts, hash, System.currentTimeMillis());
+                    counter.advanced(metadata.topic(), metadata.partition(), metadata.offset(), ts);
+                }
+                inFlight.settled(); // after counting: idle then means every acknowledged record is counted
             }
             if (!interceptors.isEmpty()) {
                 AuditingProducer.this.onAcknowledgement(metadata, exception);

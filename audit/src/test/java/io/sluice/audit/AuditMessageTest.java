@@ -31,6 +31,50 @@ class AuditMessageTest {
     }
 
     @Test
+    void roundTripsCaughtUpTimes() {
+        AuditMessage m = new AuditMessage("log/c/0", Tier.LOG, 2, 5_000, 600_000, false, true, List.of(), List.of(
+                new AuditMessage.PartitionProgress(new TopicPartition("clicks", 0), 99, 1_000, 4_000),
+                new AuditMessage.PartitionProgress(new TopicPartition("clicks", 1), -1, Long.MIN_VALUE, 4_500),
+                new AuditMessage.PartitionProgress(new TopicPartition("clicks", 2), 7, 900)));
+
+        AuditMessage back = AuditMessage.decode(m.encode());
+
+        assertThat(back).isEqualTo(m);
+        assertThat(back.progress()).extracting(AuditMessage.PartitionProgress::watermark)
+                .containsExactly(4_000L, 4_500L, 900L);
+    }
+
+    @Test
+    void decodesMessagesOfTheSecondVersionAsNeverCaughtUp() throws IOException {
+        GenericData.Record progress = new GenericData.Record(AuditMessage.SCHEMA_V2.getField("progress").schema()
+                .getElementType());
+        progress.put("topic", "clicks");
+        progress.put("partition", 4);
+        progress.put("highest_offset", 12L);
+        progress.put("highest_timestamp", 3_000L);
+        GenericData.Record v2 = new GenericData.Record(AuditMessage.SCHEMA_V2);
+        v2.put("instance_id", "sink/t/clicks+4");
+        v2.put("tier", "SINK");
+        v2.put("seq", 5L);
+        v2.put("sent_at", 1L);
+        v2.put("bucket_millis", 600_000L);
+        v2.put("last", false);
+        v2.put("digests", true);
+        v2.put("buckets", List.of());
+        v2.put("progress", List.of(progress));
+        v2.put("rows", List.of());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        BinaryEncoder enc = EncoderFactory.get().binaryEncoder(out, null);
+        new GenericDatumWriter<GenericRecord>(AuditMessage.SCHEMA_V2).write(v2, enc);
+        enc.flush();
+
+        AuditMessage back = AuditMessage.decode(out.toByteArray());
+
+        assertThat(back.progress()).containsExactly(new AuditMessage.PartitionProgress(
+                new TopicPartition("clicks", 4), 12, 3_000, AuditMessage.PartitionProgress.NEVER));
+    }
+
+    @Test
     void roundTripsRowDigestsAndUnreadableFiles() {
         BucketCounts sink = new BucketCounts("clicks", 0, new Digest(3, 11, 12), 1, 0, new LatencyHistogram(),
                 new Digest(3, 21, 22), 0);

@@ -194,6 +194,45 @@ class SinkAuditTest {
     }
 
     @Test
+    void aJournalAtTheLogEndIsCaughtUpAndAnIdleOneKeepsSayingSo() {
+        TableSpec spec = TableSpec.builder("clicks", dir.resolve("wh/clicks").toUri().toString()).build();
+        TableSink sink = SinkFixtures.open(spec, new Configuration());
+        commit(sink.committer(TOPIC, 0), spec, 0, LAST, Set.of());
+        TopicPartition tp = new TopicPartition(TOPIC, 0);
+        AuditMessage log = logTier(spec);
+        AuditLedger ledger = new AuditLedger();
+        // the log tier counted everything up to its high watermark as of 06:00 after T0
+        long sixHours = T0 + 6 * 3_600_000L;
+        ledger.apply(new AuditMessage(log.instanceId(), Tier.LOG, log.seq(), 0, BUCKET, false, true, log.buckets(),
+                List.of(new AuditMessage.PartitionProgress(tp, LAST, ts(LAST), sixHours))));
+        MockProducer<byte[], byte[]> producer = mockProducer();
+        try (SinkAuditPublisher publisher = new SinkAuditPublisher(auditConfig(), producer)) {
+            // not caught up: the newest record's bucket is pending
+            publisher.publish("clicks", sink.heads(), List.of(tp)).forEach(ledger::apply);
+            assertThat(new CompletenessJudge(Duration.ZERO).judge(ledger.view(TOPIC))).extracting(BucketVerdict::status)
+                    .containsExactly(BucketStatus.COMPLETE, BucketStatus.COMPLETE, BucketStatus.COMPLETE,
+                            BucketStatus.PENDING);
+
+            // when the job saw the journal at the log end at 05:00, and again at 06:00 with nothing new
+            publisher.publish("clicks", sink.heads(), List.of(tp), Map.of(tp, sixHours - 3_600_000L)).forEach(ledger::apply);
+            List<AuditMessage> heartbeat = publisher.publish("clicks", sink.heads(), List.of(tp), Map.of(tp, sixHours));
+            List<AuditMessage> unchanged = publisher.publish("clicks", sink.heads(), List.of(tp), Map.of(tp, sixHours));
+            heartbeat.forEach(ledger::apply);
+
+            // then the progress-only messages carry no counts under the same sequence, and every bucket is judged
+            assertThat(heartbeat).singleElement().satisfies(m -> {
+                assertThat(m.buckets()).isEmpty();
+                assertThat(m.seq()).isEqualTo(sink.heads().get(tp).seq());
+                assertThat(m.progress()).singleElement().extracting(AuditMessage.PartitionProgress::caughtUpAt)
+                        .isEqualTo(sixHours);
+            });
+            assertThat(unchanged).as("nothing new to say").isEmpty();
+            assertThat(new CompletenessJudge(Duration.ZERO).judge(ledger.view(TOPIC))).extracting(BucketVerdict::status)
+                    .containsOnly(BucketStatus.COMPLETE);
+        }
+    }
+
+    @Test
     void aPartitionWithRecordsButNoCommitHoldsItsTopicPending() {
         TableSpec spec = TableSpec.builder("clicks", dir.resolve("wh/clicks").toUri().toString()).build();
         TableSink sink = SinkFixtures.open(spec, new Configuration());

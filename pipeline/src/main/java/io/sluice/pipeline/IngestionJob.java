@@ -161,6 +161,7 @@ public final class IngestionJob implements AutoCloseable {
             return;
         }
         List<TopicPartition> partitions = LogOffsets.partitions(reading);
+        long asOf = System.currentTimeMillis(); // before the end offsets: a journal at them has every earlier record
         Map<TopicPartition, Long> end = log.latest(partitions);
         Map<TopicPartition, Long> start = log.earliest(partitions);
         Map<String, TableSpec> specs = new TreeMap<>();
@@ -182,7 +183,13 @@ public final class IngestionJob implements AutoCloseable {
             Map<TopicPartition, JournalEntry> heads = new HashMap<>(TableSinks.sink(spec, ingest.hadoopConfiguration(),
                     ingest.schemaRegistryUrl(), ingest.commitHook()).heads());
             heads.keySet().retainAll(partitions);
-            auditPublisher.publish(spec.name(), heads, withRecords.getOrDefault(spec.name(), List.of()));
+            Map<TopicPartition, Long> caughtUp = new HashMap<>();
+            heads.forEach((tp, head) -> {
+                if (head.toOffset() + 1 >= end.getOrDefault(tp, Long.MAX_VALUE)) {
+                    caughtUp.put(tp, asOf);
+                }
+            });
+            auditPublisher.publish(spec.name(), heads, withRecords.getOrDefault(spec.name(), List.of()), caughtUp);
         }
     }
 

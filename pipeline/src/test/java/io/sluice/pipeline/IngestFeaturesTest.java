@@ -140,14 +140,14 @@ class IngestFeaturesTest {
         readAuditTopic(audit).forEach(ledger::apply);
         ledger.apply(warehouse.message(System.currentTimeMillis()));
         List<BucketVerdict> verdicts = new CompletenessJudge(Duration.ZERO).judge(ledger.view(topic));
+        // (the last bucket too: every tier was caught up with the partition when it stopped)
         assertThat(verdicts).as("buckets of an hour of page views").hasSize(6);
-        assertThat(verdicts.subList(0, 5)).allSatisfy(v -> {
+        assertThat(verdicts).allSatisfy(v -> {
             assertThat(v.status()).as("%s", v).isEqualTo(BucketStatus.COMPLETE);
             assertThat(v.tiersCompared()).containsExactly(Tier.LOG, Tier.SINK, Tier.WAREHOUSE);
             assertThat(v.comparisons()).extracting(BucketVerdict.Comparison::basis).containsExactly(
                     BucketVerdict.Basis.COUNT_AND_DIGEST, BucketVerdict.Basis.COUNT_AND_ROW_DIGEST);
         });
-        assertThat(verdicts.get(5).status()).as("the last bucket: no tier passed its end").isEqualTo(BucketStatus.PENDING);
         long[] sink = new long[3];
         verdicts.forEach(v -> {
             sink[0] += v.tiers().get(Tier.SINK).count();

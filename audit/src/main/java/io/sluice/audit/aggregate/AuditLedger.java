@@ -26,8 +26,10 @@ import org.apache.kafka.common.TopicPartition;
  * restarted instance that keeps its id and its counts (the log tier) continues instead of adding. An instance
  * with a new id (a restarted producer) adds its own counts.
  *
- * <p>Progress (highest offset and timestamp per source partition) is kept per (tier, instance, partition) as
- * the maximum ever reported; it only rises.
+ * <p>Progress (highest offset and timestamp per source partition, and when the instance was last caught up with
+ * it) is kept per (tier, instance, partition) as the maximum ever reported; it only rises. A tier's event-time
+ * watermark for a topic is the lowest over its partitions of {@link AuditMessage.PartitionProgress#watermark()}
+ * (the highest over the tier's instances per partition).
  *
  * <p>Merging is done on read ({@link #view}): per (topic, bucket, tier) the digests of the tier's instances
  * are summed ({@link Digest#plus(Digest)}), latency histograms merged, dead-lettered and filtered added.
@@ -96,10 +98,12 @@ public final class AuditLedger {
         }
         for (AuditMessage.PartitionProgress p : m.progress()) {
             AuditMessage.PartitionProgress kept = inst.progress.get(p.partition());
-            if (kept == null || p.highestOffset() > kept.highestOffset() || p.highestTimestamp() > kept.highestTimestamp()) {
+            if (kept == null || p.highestOffset() > kept.highestOffset() || p.highestTimestamp() > kept.highestTimestamp()
+                    || p.caughtUpAt() > kept.caughtUpAt()) {
                 inst.progress.put(p.partition(), kept == null ? p : new AuditMessage.PartitionProgress(p.partition(),
                         Math.max(p.highestOffset(), kept.highestOffset()),
-                        Math.max(p.highestTimestamp(), kept.highestTimestamp())));
+                        Math.max(p.highestTimestamp(), kept.highestTimestamp()),
+                        Math.max(p.caughtUpAt(), kept.caughtUpAt())));
                 changed = true;
             }
         }
@@ -151,7 +155,7 @@ public final class AuditLedger {
             tierDigests.merge(tier, inst.digests, Boolean::logicalAnd);
             inst.progress.forEach((tp, p) -> {
                 if (tp.topic().equals(topic)) {
-                    highest.computeIfAbsent(tier, t -> new HashMap<>()).merge(tp, p.highestTimestamp(), Math::max);
+                    highest.computeIfAbsent(tier, t -> new HashMap<>()).merge(tp, p.watermark(), Math::max);
                 }
             });
             inst.buckets.forEach((k, e) -> {

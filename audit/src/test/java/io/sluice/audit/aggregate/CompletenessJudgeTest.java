@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.sluice.audit.AuditMessage;
+import io.sluice.audit.Tier;
 import io.sluice.audit.aggregate.BucketVerdict.Basis;
 import io.sluice.audit.aggregate.BucketVerdict.Comparison;
 import java.time.Duration;
@@ -163,6 +164,46 @@ class CompletenessJudgeTest {
 
         // then
         assertThat(view.watermarks()).containsEntry(LOG, Flow.T0 + 300_000);
+        assertThat(firstThreeBuckets(flow.ledger())).extracting(BucketVerdict::status).containsOnly(BucketStatus.PENDING);
+    }
+
+    @Test
+    void theLastBucketOfAFinishedRunIsJudgedOnceEveryTierIsCaughtUp() {
+        // given: every tier handled records 0-59 (buckets 0-2) and nothing later exists
+        Flow flow = new Flow().all(0, 60, PRODUCER, LOG, SINK);
+        assertThat(firstThreeBuckets(flow.ledger())).extracting(BucketVerdict::status)
+                .as("no tier has passed the newest record's bucket").endsWith(BucketStatus.PENDING);
+
+        // when each tier says it had handled all of partition 0 as of 4 hours after T0 (wall clock)
+        for (Tier t : List.of(PRODUCER, LOG, SINK)) {
+            flow.caughtUp(t, 0, Flow.T0 + 4 * 3_600_000L);
+        }
+
+        // then the last bucket is judged too
+        assertThat(firstThreeBuckets(flow.ledger())).extracting(BucketVerdict::status).containsOnly(BucketStatus.COMPLETE);
+    }
+
+    @Test
+    void anIdlePartitionHoldsTheWatermarkBackUntilItIsReportedCaughtUp() {
+        // given: partition 1 got one record at 00:05 and nothing since
+        Flow flow = new Flow().all(0, 60, PRODUCER, LOG).passed().advanced(LOG, 1, 0, Flow.T0 + 300_000);
+        assertThat(flow.ledger().view(TOPIC).watermarks()).containsEntry(LOG, Flow.T0 + 300_000);
+
+        // when the log tier reports it counted partition 1 up to its high watermark as of 04:00
+        flow.caughtUp(LOG, 1, Flow.T0 + 4 * 3_600_000L);
+
+        // then the log's watermark is that of partition 0 again, and the buckets are judged
+        assertThat(flow.ledger().view(TOPIC).watermarks()).containsEntry(LOG, Flow.T0 + 4 * 3_600_000L);
+        assertThat(firstThreeBuckets(flow.ledger())).extracting(BucketVerdict::status).containsOnly(BucketStatus.COMPLETE);
+    }
+
+    @Test
+    void caughtUpBeforeTheBucketEndPlusLatenessKeepsItPending() {
+        // given every tier caught up at 00:35, within the hour of lateness after bucket 2 (00:20-00:30)
+        Flow flow = new Flow().all(0, 60, PRODUCER, LOG);
+        flow.caughtUp(PRODUCER, 0, Flow.T0 + 35 * 60_000L).caughtUp(LOG, 0, Flow.T0 + 35 * 60_000L);
+
+        // then the buckets stay pending: a record of theirs could still be on its way
         assertThat(firstThreeBuckets(flow.ledger())).extracting(BucketVerdict::status).containsOnly(BucketStatus.PENDING);
     }
 

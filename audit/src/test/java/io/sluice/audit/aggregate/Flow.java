@@ -38,6 +38,7 @@ final class Flow {
 
     private final Map<Tier, Map<Long, Counts>> counts = new EnumMap<>(Tier.class);
     private final Map<Tier, Map<Integer, long[]>> progress = new EnumMap<>(Tier.class);
+    private final Map<Tier, Map<Integer, Long>> caughtUp = new EnumMap<>(Tier.class);
 
     static long ts(int i) {
         return T0 + i * 30_000L;
@@ -97,6 +98,13 @@ final class Flow {
         return this;
     }
 
+    /** {@code t} had handled every record of {@code partition} as of the wall-clock time {@code asOf}. */
+    Flow caughtUp(Tier t, int partition, long asOf) {
+        caughtUp.computeIfAbsent(t, x -> new TreeMap<>()).merge(partition, asOf, Math::max);
+        progress.computeIfAbsent(t, x -> new TreeMap<>()).putIfAbsent(partition, new long[] {-1, Long.MIN_VALUE});
+        return this;
+    }
+
     /** Moves every tier's progress far past the first buckets (4 hours after T0). */
     Flow passed() {
         for (Tier t : counts.keySet()) {
@@ -126,7 +134,8 @@ final class Flow {
         });
         List<AuditMessage.PartitionProgress> ps = new ArrayList<>();
         progress.getOrDefault(t, Map.of()).forEach((p, v) ->
-                ps.add(new AuditMessage.PartitionProgress(new TopicPartition(TOPIC, p), v[0], v[1])));
+                ps.add(new AuditMessage.PartitionProgress(new TopicPartition(TOPIC, p), v[0], v[1],
+                        caughtUp.getOrDefault(t, Map.of()).getOrDefault(p, AuditMessage.PartitionProgress.NEVER))));
         return new AuditMessage(instanceId, t, seq, T0, BUCKET, false, digests, buckets, ps);
     }
 

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
 public final class SinkAuditPublisher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SinkAuditPublisher.class);
 
-    private record Sent(long seq, Map<Long, AuditBucket> buckets) {}
+    private record Sent(long seq, Map<Long, AuditBucket> buckets, long caughtUpAt) {}
 
     private final AuditConfig config;
     private final Producer<byte[], byte[]> producer;
@@ -72,6 +72,17 @@ public final class SinkAuditPublisher implements AutoCloseable {
      */
     public synchronized List<AuditMessage> publish(String table, Map<TopicPartition, JournalEntry> heads,
                                                    Collection<TopicPartition> withRecords) {
+        return publish(table, heads, withRecords, Map.of());
+    }
+
+    /**
+     * As {@link #publish(String, Map, Collection)}, with the source partitions whose journal had reached the log end
+     * offset read at the given wall-clock time: their progress says caught up as of then, and a head already sent
+     * goes out again as a progress-only message when that time rose (so an idle table's watermark keeps moving).
+     */
+    public synchronized List<AuditMessage> publish(String table, Map<TopicPartition, JournalEntry> heads,
+                                                   Collection<TopicPartition> withRecords,
+                                                   Map<TopicPartition, Long> caughtUpAt) {
         if (closed) {
             throw new IllegalStateException("sink audit publisher is closed");
         }
@@ -89,17 +100,26 @@ public final class SinkAuditPublisher implements AutoCloseable {
             }
         }
         for (JournalEntry head : heads.values()) {
-            String id = SinkTier.instanceId(table, new TopicPartition(head.topic(), head.partition()));
+            TopicPartition tp = new TopicPartition(head.topic(), head.partition());
+            String id = SinkTier.instanceId(table, tp);
             Sent before = sent.get(id);
-            if (head.audit() == null || (before != null && before.seq() >= head.seq())) {
+            long upAt = caughtUpAt.getOrDefault(tp, AuditMessage.PartitionProgress.NEVER);
+            if (head.audit() == null) {
+                continue;
+            }
+            if (before != null && before.seq() >= head.seq()) {
+                if (upAt > before.caughtUpAt()) {
+                    out.add(send(SinkTier.message(table, head, b -> false, now, upAt)));
+                    sent.put(id, new Sent(before.seq(), before.buckets(), upAt));
+                }
                 continue;
             }
             Map<Long, AuditBucket> last = before == null ? Map.of() : before.buckets();
-            AuditMessage m = SinkTier.message(table, head, b -> !b.equals(last.get(b.start())), now);
+            AuditMessage m = SinkTier.message(table, head, b -> !b.equals(last.get(b.start())), now, upAt);
             out.add(send(m));
             Map<Long, AuditBucket> current = new HashMap<>();
             head.audit().buckets().forEach(b -> current.put(b.start(), b));
-            sent.put(id, new Sent(head.seq(), current));
+            sent.put(id, new Sent(head.seq(), current, Math.max(upAt, before == null ? upAt : before.caughtUpAt())));
         }
         return out;
     }

@@ -23,7 +23,8 @@ import org.apache.kafka.common.TopicPartition;
  * <p>In a sink bucket the digest's count is the rows committed and its sum and xor cover committed, dead-lettered
  * and filtered records (what the judge compares with the log); the row digest covers the committed rows as written
  * (what it compares with the warehouse). Progress: the highest offset committed and the highest log timestamp
- * accounted for.
+ * accounted for, and when the journal was last seen at the log's end (then the partition no longer holds the sink's
+ * watermark back).
  */
 public final class SinkTier {
     private SinkTier() {}
@@ -54,6 +55,17 @@ public final class SinkTier {
      * sequence number. Null when the entry predates the audit (it has no counts to publish).
      */
     public static AuditMessage message(String table, JournalEntry head, Predicate<AuditBucket> include, long sentAt) {
+        return message(table, head, include, sentAt, AuditMessage.PartitionProgress.NEVER);
+    }
+
+    /**
+     * As {@link #message(String, JournalEntry, Predicate, long)}, with the partition reported caught up as of
+     * {@code caughtUpAt} (the journal had reached the log end offset read at that time), or not if it is
+     * {@link AuditMessage.PartitionProgress#NEVER}. With an {@code include} that selects nothing it is a progress-only
+     * message under the head's sequence: the ledger keeps the counts it has and raises the progress.
+     */
+    public static AuditMessage message(String table, JournalEntry head, Predicate<AuditBucket> include, long sentAt,
+                                       long caughtUpAt) {
         AuditState state = head.audit();
         if (state == null) {
             return null;
@@ -61,7 +73,7 @@ public final class SinkTier {
         TopicPartition tp = new TopicPartition(head.topic(), head.partition());
         return new AuditMessage(instanceId(table, tp), Tier.SINK, head.seq(), sentAt, state.bucketMillis(), false, true,
                 buckets(head.topic(), state, include),
-                List.of(new AuditMessage.PartitionProgress(tp, head.toOffset(), state.maxTimestamp())));
+                List.of(new AuditMessage.PartitionProgress(tp, head.toOffset(), state.maxTimestamp(), caughtUpAt)));
     }
 
     /**

@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every bucket the sink's journals have counted rows in is published, with 0 if no row of it was found, so a
  * file deleted from the table shows. Progress per source partition is the journal head read before the files are
- * listed: the verifier has seen everything committed up to there. Published as instance
+ * listed: the verifier has seen everything committed up to there, so each partition is caught up as of that moment
+ * (the sink's own progress says whether the sink was). Published as instance
  * {@code warehouse/<table>} with the time of the run as sequence number (each run is a full recount). Dead letters
  * are not re-read. Tables without the {@code _sluice} metadata field cannot be verified (rows do not say their
  * timestamp).
@@ -114,6 +115,7 @@ public final class WarehouseVerifier {
 
     /** Reads every committed data file of the table and recounts it. */
     public Result verify() {
+        long asOf = System.currentTimeMillis(); // before the heads: every commit made until then is re-read
         Map<TopicPartition, JournalEntry> heads;
         try {
             heads = Journal.heads(sfs, paths.journals());
@@ -145,7 +147,7 @@ public final class WarehouseVerifier {
         });
         List<AuditMessage.PartitionProgress> progress = new ArrayList<>();
         heads.forEach((tp, head) -> progress.add(new AuditMessage.PartitionProgress(tp, head.toOffset(),
-                head.audit() != null ? head.audit().maxTimestamp() : head.maxEventTime())));
+                head.audit() != null ? head.audit().maxTimestamp() : head.maxEventTime(), asOf)));
         return new Result(spec.name(), buckets.widthMillis(), out, progress, unreadable, files, rows);
     }
 

@@ -50,7 +50,9 @@ import org.slf4j.LoggerFactory;
  * bucket of the timestamp the log stores (the record's for CreateTime, the batch's for LogAppendTime). Its
  * latency is the time the auditor saw it minus that timestamp (so it is at most one scan interval later than
  * the time the record became durable). Records removed by retention before the auditor reached them are not
- * counted; they are logged and counted in {@value #SKIPPED}.
+ * counted; they are logged and counted in {@value #SKIPPED}. A partition counted up to its high watermark is
+ * reported caught up as of the scan, so an idle partition, or the end of a finished run, does not hold the log
+ * tier's watermark back.
  *
  * <p>Restarts: each publish interval (and at close) the auditor first writes {@link AuditCheckpoint} — the
  * next offset to count in each partition together with the cumulative counts up to there — and only then
@@ -329,7 +331,9 @@ public final class LogAuditor implements AutoCloseable {
                 positions.put(tp, new AuditCheckpoint.Position(topicId, next));
                 dirty = true;
             }
+            long asOf = clock.getAsLong(); // before the high watermark: what was durable then is below it
             if (next >= p.highWatermark()) {
+                counter.caughtUp(tp.topic(), tp.partition(), asOf);
                 return false;
             }
             ReadResult r;
@@ -407,8 +411,7 @@ public final class LogAuditor implements AutoCloseable {
 
     private void checkpoint() throws IOException {
         List<AuditMessage.PartitionProgress> progress = new ArrayList<>();
-        counter.progress().forEach((tp, p) ->
-                progress.add(new AuditMessage.PartitionProgress(tp, p.highestOffset(), p.highestTimestamp())));
+        counter.progress().forEach((tp, p) -> progress.add(p.toMessage(tp)));
         AuditMessage counts = new AuditMessage(config.instanceId(), Tier.LOG, publisher.lastSeq(),
                 clock.getAsLong(), config.audit().buckets().widthMillis(), false, true, counter.snapshot(), progress);
         // the next message (seq lastSeq + 1) may go out before the following checkpoint: reserve it

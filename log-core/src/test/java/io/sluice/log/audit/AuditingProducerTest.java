@@ -166,6 +166,7 @@ class AuditingProducerTest {
         config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         config.put(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG, UpperCase.class.getName());
         UpperCase.ACKS.set(0);
+        long[] caughtUpFrom = new long[1];
         AtomicInteger callbacks = new AtomicInteger();
         AtomicReference<Exception> failure = new AtomicReference<>();
         String instanceId;
@@ -199,6 +200,7 @@ class AuditingProducerTest {
                             .as("highest offset of %s", tp)
                             .isEqualTo(audited.log.partition(tp.topic(), tp.partition()).highWatermark() - 1));
             audited.auditor.scanNow();
+            caughtUpFrom[0] = System.currentTimeMillis(); // everything sent is acknowledged: nothing in flight now
             Map<String, Map<Long, Digest>> log = audited.counted();
             log.remove("_internal");
             assertThat(log).as("the log tier's digests").isEqualTo(expected);
@@ -210,6 +212,9 @@ class AuditingProducerTest {
             assertThat(m.digests()).isTrue();
         });
         assertThat(mine.get(mine.size() - 1).last()).isTrue();
+        // with nothing in flight at close, every partition it wrote is caught up (the end of its run can be judged)
+        assertThat(mine.get(mine.size() - 1).progress()).hasSize(4).allSatisfy(p ->
+                assertThat(p.caughtUpAt()).as("%s", p).isGreaterThanOrEqualTo(caughtUpFrom[0]));
         assertThat(instanceId).startsWith("producer/");
         Map<String, Map<Long, BucketCounts>> published = publishedProducerCounts(mine);
         Map<String, Map<Long, Digest>> publishedDigests = new HashMap<>();

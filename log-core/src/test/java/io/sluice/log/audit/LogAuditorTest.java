@@ -3,6 +3,7 @@ package io.sluice.log.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.sluice.audit.AuditCounter;
 import io.sluice.audit.AuditMessage;
 import io.sluice.audit.BucketCounts;
 import io.sluice.audit.Digest;
@@ -96,6 +97,35 @@ class LogAuditorTest {
         // and a second scan counts nothing again
         assertThat(audited.auditor.scanNow()).isZero();
         assertThat(audited.counted()).isEqualTo(AuditedLog.expected(all));
+    }
+
+    @Test
+    void aPartitionCountedUpToItsHighWatermarkIsCaughtUpAsOfTheScanAnEmptyOneToo() {
+        // given a topic with records in partition 0 and none in partition 1
+        audited.log.createTopic("idle", 2, Map.of());
+        PartitionLog p0 = audited.log.partition("idle", 0);
+        p0.append(MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(T0, "k".getBytes(StandardCharsets.UTF_8),
+                "v".getBytes(StandardCharsets.UTF_8))));
+        p0.flush();
+        long before = System.currentTimeMillis();
+
+        // when the auditor scans
+        audited.auditor.scanNow();
+
+        // then both partitions are caught up as of the scan: the empty one does not hold the watermark back
+        Map<TopicPartition, AuditCounter.Progress> progress = audited.auditor.progress();
+        assertThat(progress.get(new TopicPartition("idle", 0))).satisfies(pr -> {
+            assertThat(pr.highestTimestamp()).isEqualTo(T0);
+            assertThat(pr.caughtUpAt()).isBetween(before, System.currentTimeMillis());
+        });
+        assertThat(progress.get(new TopicPartition("idle", 1))).satisfies(pr -> {
+            assertThat(pr.highestOffset()).isEqualTo(-1);
+            assertThat(pr.caughtUpAt()).isBetween(before, System.currentTimeMillis());
+        });
+        // and the published message carries it
+        AuditMessage m = audited.auditor.publishNow();
+        assertThat(m.progress()).filteredOn(pp -> pp.partition().topic().equals("idle"))
+                .extracting(AuditMessage.PartitionProgress::caughtUpAt).allSatisfy(t -> assertThat(t).isGreaterThanOrEqualTo(before));
     }
 
     @Test
