@@ -10,21 +10,16 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * The counts one tier keeps in one process: per (topic, bucket) a digest, dead-letter and filter counts and
- * latencies, and per source partition how far the tier has got (highest offset, highest timestamp). Counts
- * are cumulative for the life of the instance; an audit message carries the whole of them with a sequence
- * number, so a message sent twice, or superseded by a later one, is never added twice.
+ * latencies, and per source partition how far the tier has got (highest offset, highest timestamp, when it was
+ * last caught up). Counts are cumulative for the life of the instance; an audit message carries the whole of them
+ * with a sequence number, so a message sent twice, or superseded by a later one, is never added twice.
  *
- * <p>Thread-safe. The hot path ({@link #record}, {@link #advanced}) allocates nothing in the common case: it
- * finds the topic's state by identity with the last topic's name, else with one {@link ConcurrentHashMap#get}
- * (no key object), checks the topic's most
- * recently used bucket (an immutable holder read without a lock; a stale one is harmless, it is only a
- * shortcut into {@link #counts}), and takes the bucket's or the topic's monitor for a few arithmetic
- * operations. Only a record in another bucket than the topic's previous one goes through
- * {@code computeIfAbsent} with a new key.
+ * <p>Thread-safe. Everything of one topic is guarded by that topic's monitor, so counting one acknowledged record
+ * ({@link #acknowledged}) takes one uncontended lock and allocates nothing in the common case: the topic's state is
+ * found by identity with the last topic's name, else with one {@link ConcurrentHashMap#get} (no key object), and
+ * its most recently used bucket is checked before its bucket map (whose {@code Long} keys box).
  */
 public final class AuditCounter {
-    private record Key(String topic, long bucketStart) {}
-
     private static final class Bucket {
         final Digest.Accumulator digest = new Digest.Accumulator();
         final LatencyHistogram latency = new LatencyHistogram();
@@ -32,13 +27,13 @@ public final class AuditCounter {
         long filtered;
     }
 
-    /** The bucket of a topic used last, with its bounds; immutable, so it may be read without a lock. */
-    private record Recent(long start, long end, Bucket bucket) {}
-
-    /** Per topic: the bucket used last and the partitions' progress (guarded by this object's monitor). */
+    /** Per topic: its buckets and the partitions' progress, all guarded by this object's monitor. */
     private static final class TopicState {
         final String topic;
-        volatile Recent recent;
+        final Map<Long, Bucket> buckets = new HashMap<>();
+        long recentStart;
+        long recentEnd;
+        Bucket recent;
         long[] highestOffset = new long[0];
         long[] highestTimestamp = new long[0];
         long[] caughtUpAt = new long[0];
@@ -46,6 +41,20 @@ public final class AuditCounter {
 
         TopicState(String topic) {
             this.topic = topic;
+        }
+
+        /** The bucket of {@code timestamp}. Under this object's monitor. */
+        Bucket bucket(long timestamp, Buckets widths) {
+            Bucket r = recent;
+            if (r != null && timestamp >= recentStart && timestamp < recentEnd) {
+                return r;
+            }
+            long start = widths.startOf(timestamp);
+            Bucket b = buckets.computeIfAbsent(start, k -> new Bucket());
+            recent = b;
+            recentStart = start;
+            recentEnd = start + widths.widthMillis();
+            return b;
         }
 
         /** Under this object's monitor. */
@@ -97,7 +106,6 @@ public final class AuditCounter {
 
     private final Tier tier;
     private final Buckets buckets;
-    private final Map<Key, Bucket> counts = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, TopicState> topics = new ConcurrentHashMap<>();
     /** The topic used last, compared by identity before any map lookup. */
     private volatile TopicState lastTopic;
@@ -112,24 +120,42 @@ public final class AuditCounter {
 
     /** Counts one record the tier handled; {@code hash} is its {@link RecordDigest}. */
     public void record(String topic, long timestamp, long hash, long tierTimeMillis) {
-        Bucket b = bucket(topic, timestamp);
-        synchronized (b) {
+        TopicState t = topic(topic);
+        synchronized (t) {
+            Bucket b = t.bucket(timestamp, buckets);
             b.digest.add(hash);
             b.latency.record(tierTimeMillis - timestamp);
         }
     }
 
+    /**
+     * {@link #record} and {@link #advanced} of one record in one step (one lock): what a producer does for each
+     * acknowledgement.
+     */
+    public void acknowledged(String topic, int partition, long offset, long timestamp, long hash, long tierTimeMillis) {
+        if (partition < 0) {
+            throw new IllegalArgumentException("partition of " + topic + " must be >= 0, was " + partition);
+        }
+        TopicState t = topic(topic);
+        synchronized (t) {
+            Bucket b = t.bucket(timestamp, buckets);
+            b.digest.add(hash);
+            b.latency.record(tierTimeMillis - timestamp);
+            t.advance(partition, offset, timestamp);
+        }
+    }
+
     public void deadLettered(String topic, long timestamp, long n) {
-        Bucket b = bucket(topic, timestamp);
-        synchronized (b) {
-            b.deadLettered += n;
+        TopicState t = topic(topic);
+        synchronized (t) {
+            t.bucket(timestamp, buckets).deadLettered += n;
         }
     }
 
     public void filtered(String topic, long timestamp, long n) {
-        Bucket b = bucket(topic, timestamp);
-        synchronized (b) {
-            b.filtered += n;
+        TopicState t = topic(topic);
+        synchronized (t) {
+            t.bucket(timestamp, buckets).filtered += n;
         }
     }
 
@@ -143,8 +169,9 @@ public final class AuditCounter {
             throw new IllegalArgumentException("bucket start " + counts.bucketStart() + " of " + counts.topic()
                     + " is not a start of " + buckets.widthMillis() + " ms buckets");
         }
-        Bucket b = bucket(counts.topic(), counts.bucketStart());
-        synchronized (b) {
+        TopicState t = topic(counts.topic());
+        synchronized (t) {
+            Bucket b = t.bucket(counts.bucketStart(), buckets);
             b.digest.add(counts.digest());
             b.latency.merge(counts.latency());
             b.deadLettered += counts.deadLettered();
@@ -191,14 +218,16 @@ public final class AuditCounter {
         });
     }
 
-    /** A consistent copy of every bucket (each bucket is copied under its lock). */
+    /** A consistent copy of every bucket (each topic's are copied under its lock). */
     public List<BucketCounts> snapshot() {
-        List<BucketCounts> out = new ArrayList<>(counts.size());
-        counts.forEach((k, b) -> {
-            synchronized (b) {
-                LatencyHistogram copy = new LatencyHistogram();
-                copy.merge(b.latency);
-                out.add(new BucketCounts(k.topic(), k.bucketStart(), b.digest.snapshot(), b.deadLettered, b.filtered, copy));
+        List<BucketCounts> out = new ArrayList<>();
+        topics.forEach((name, t) -> {
+            synchronized (t) {
+                t.buckets.forEach((start, b) -> {
+                    LatencyHistogram copy = new LatencyHistogram();
+                    copy.merge(b.latency);
+                    out.add(new BucketCounts(name, start, b.digest.snapshot(), b.deadLettered, b.filtered, copy));
+                });
             }
         });
         return out;
@@ -230,17 +259,5 @@ public final class AuditCounter {
         }
         lastTopic = t;
         return t;
-    }
-
-    private Bucket bucket(String topic, long timestamp) {
-        TopicState t = topic(topic);
-        Recent r = t.recent;
-        if (r != null && timestamp >= r.start && timestamp < r.end) {
-            return r.bucket;
-        }
-        long start = buckets.startOf(timestamp);
-        Bucket b = counts.computeIfAbsent(new Key(topic, start), k -> new Bucket());
-        t.recent = new Recent(start, start + buckets.widthMillis(), b);
-        return b;
     }
 }

@@ -55,9 +55,8 @@ public final class AuditInterceptor implements ProducerInterceptor<Object, Objec
         try {
             if (exception == null && metadata != null && metadata.hasOffset() && !metadata.topic().startsWith("_")
                     && !metadata.topic().equals(auditTopic)) {
-                long now = System.currentTimeMillis();
-                counter.record(metadata.topic(), metadata.timestamp(), 0, now);
-                counter.advanced(metadata.topic(), metadata.partition(), metadata.offset(), metadata.timestamp());
+                counter.acknowledged(metadata.topic(), metadata.partition(), metadata.offset(), metadata.timestamp(), 0,
+                        System.currentTimeMillis());
             }
         } finally {
             inFlight.settled(); // after counting: idle then means every acknowledged record is counted

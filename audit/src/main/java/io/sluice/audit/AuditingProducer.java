@@ -259,10 +259,11 @@ public final class AuditingProducer<K, V> implements Producer<K, V> {
             throw new SerializationException("Can't convert value of class " + r.value().getClass().getName()
                     + " to class " + valueSerializer.getClass().getName() + " specified in value.serializer", e);
         }
-        // ProducerRecord copies the headers it is given; without any, null saves the copy
+        // ProducerRecord copies the headers it is given; without any, null saves the copy (and toArray() of no
+        // headers is a shared empty array, where iterator() would allocate)
         Headers headers = r.headers();
         return new ProducerRecord<>(r.topic(), r.partition(), r.timestamp(), key, value,
-                headers.iterator().hasNext() ? headers : null);
+                headers.toArray().length > 0 ? headers : null);
     }
 
     /** As KafkaProducer's interceptors: each one's result goes to the next; one that throws is logged and skipped. */
@@ -314,9 +315,8 @@ public final class AuditingProducer<K, V> implements Producer<K, V> {
         public void onCompletion(RecordMetadata metadata, Exception exception) {
             if (audited) {
                 if (exception == null && metadata != null && metadata.hasOffset()) {
-                    long ts = metadata.timestamp();
-                    counter.record(metadata.topic(), ts, hash, System.currentTimeMillis());
-                    counter.advanced(metadata.topic(), metadata.partition(), metadata.offset(), ts);
+                    counter.acknowledged(metadata.topic(), metadata.partition(), metadata.offset(), metadata.timestamp(),
+                            hash, System.currentTimeMillis());
                 }
                 inFlight.settled(); // after counting: idle then means every acknowledged record is counted
             }

@@ -26,6 +26,16 @@ public final class RecordDigest {
         return value == null ? seed ^ NULL_VALUE : HASH.hash(value, 0, value.length, seed);
     }
 
+    /**
+     * The same hash over a key and a value held in one array (a record inside a batch read whole): the key is
+     * {@code keyLength} bytes at {@code keyOffset}, the value {@code valueLength} bytes at {@code valueOffset}; a
+     * length of -1 is a null key or value.
+     */
+    public static long of(byte[] bytes, int keyOffset, int keyLength, int valueOffset, int valueLength) {
+        long seed = keyLength < 0 ? NULL_KEY_SEED : HASH.hash(bytes, keyOffset, keyLength, NULL_KEY_SEED ^ keyLength);
+        return valueLength < 0 ? seed ^ NULL_VALUE : HASH.hash(bytes, valueOffset, valueLength, seed);
+    }
+
     /** The same hash over buffers (their remaining bytes; positions are not moved). */
     public static long of(ByteBuffer key, ByteBuffer value) {
         long seed = key == null ? NULL_KEY_SEED

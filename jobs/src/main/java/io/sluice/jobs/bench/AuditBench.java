@@ -399,8 +399,8 @@ public final class AuditBench implements Callable<Integer> {
         long start = threads.getCurrentThreadCpuTime();
         for (int i = 0; i < records; i++) {
             long ts = base + i / 1000;
-            counter.record("bench", ts, RecordDigest.of(payload.key(i), payload.value(i)), System.currentTimeMillis());
-            counter.advanced("bench", i & 3, i, ts);
+            counter.acknowledged("bench", i & 3, i, ts, RecordDigest.of(payload.key(i), payload.value(i)),
+                    System.currentTimeMillis());
         }
         long cpu = threads.getCurrentThreadCpuTime() - start;
         long counted = counter.snapshot().stream().mapToLong(b -> b.digest().count()).sum();

@@ -6,7 +6,6 @@ import io.sluice.audit.AuditCounter;
 import io.sluice.audit.AuditMessage;
 import io.sluice.audit.AuditPublisher;
 import io.sluice.audit.BucketCounts;
-import io.sluice.audit.RecordDigest;
 import io.sluice.audit.Tier;
 import io.sluice.log.LogManager;
 import io.sluice.log.OffsetOutOfRangeException;
@@ -16,6 +15,8 @@ import io.sluice.log.TopicDescription;
 import io.sluice.log.TopicExistsException;
 import io.sluice.log.UnknownTopicOrPartitionException;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -27,9 +28,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.record.Record;
+import org.apache.kafka.common.record.FileRecords;
+import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.RecordBatch;
-import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.Records;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,8 +100,8 @@ public final class LogAuditor implements AutoCloseable {
     private boolean closed;
     /** Set first by close: a long catch-up scan stops at the next partition. */
     private volatile boolean closing;
-    private long[] stagedTimestamps = new long[256];
-    private long[] stagedHashes = new long[256];
+    private final BatchDigests staged = new BatchDigests();
+    private ByteBuffer readBuffer = ByteBuffer.allocate(READ_BYTES);
 
     private volatile long lag;
 
@@ -347,12 +349,16 @@ public final class LogAuditor implements AutoCloseable {
             }
             long before = next;
             long now = clock.getAsLong();
-            for (RecordBatch batch : r.records().batches()) {
+            ByteBuffer bytes = inMemory(r.records());
+            int at = 0;
+            for (RecordBatch batch : MemoryRecords.readableRecords(bytes).batches()) {
+                int batchAt = at;
+                at += batch.sizeInBytes();
                 if (batch.lastOffset() < next) {
                     continue;
                 }
                 if (!batch.isControlBatch()) {
-                    countBatch(tp, batch, next, now);
+                    countBatch(tp, batch, bytes, batchAt, next, now);
                 }
                 next = batch.lastOffset() + 1;
                 positions.put(tp, new AuditCheckpoint.Position(topicId, next));
@@ -365,30 +371,38 @@ public final class LogAuditor implements AutoCloseable {
         return next < p.highWatermark();
     }
 
-    /** Counts the records of {@code batch} at or after {@code from}: all of them, or none if reading it fails. */
-    private void countBatch(TopicPartition tp, RecordBatch batch, long from, long now) {
-        boolean appendTime = batch.timestampType() == TimestampType.LOG_APPEND_TIME;
-        int n = 0;
-        long maxTimestamp = Long.MIN_VALUE;
-        for (Record record : batch) { // decompresses; throws before anything is counted if the batch is unreadable
-            if (record.offset() < from) {
-                continue;
-            }
-            if (n == stagedHashes.length) {
-                stagedHashes = java.util.Arrays.copyOf(stagedHashes, n * 2);
-                stagedTimestamps = java.util.Arrays.copyOf(stagedTimestamps, n * 2);
-            }
-            long ts = appendTime ? batch.maxTimestamp() : record.timestamp();
-            stagedTimestamps[n] = ts;
-            stagedHashes[n] = RecordDigest.of(record.key(), record.value());
-            maxTimestamp = Math.max(maxTimestamp, ts);
-            n++;
+    /**
+     * The bytes of a read in one reused heap buffer: a region of a segment file is read once with a single
+     * positional read, so that batches are then walked in memory instead of each being loaded on its own.
+     */
+    private ByteBuffer inMemory(Records records) {
+        if (records instanceof MemoryRecords m) {
+            return m.buffer();
         }
+        FileRecords file = (FileRecords) records;
+        int size = file.sizeInBytes();
+        if (readBuffer.capacity() < size) {
+            readBuffer = ByteBuffer.allocate(size);
+        }
+        readBuffer.clear();
+        readBuffer.limit(size);
+        try {
+            file.readInto(readBuffer, 0); // flips it
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + size + " bytes of " + file.file() + " failed", e);
+        }
+        return readBuffer;
+    }
+
+    /** Counts the records of {@code batch} at or after {@code from}: all of them, or none if reading it fails. */
+    private void countBatch(TopicPartition tp, RecordBatch batch, ByteBuffer bytes, int batchAt, long from, long now) {
+        staged.stage(batch, bytes, batchAt, from);
+        int n = staged.size();
         for (int i = 0; i < n; i++) {
-            counter.record(tp.topic(), stagedTimestamps[i], stagedHashes[i], now);
+            counter.record(tp.topic(), staged.timestamp(i), staged.hash(i), now);
         }
         if (n > 0) {
-            counter.advanced(tp.topic(), tp.partition(), batch.lastOffset(), maxTimestamp);
+            counter.advanced(tp.topic(), tp.partition(), batch.lastOffset(), staged.maxTimestamp());
             counted.inc(n);
         }
     }
