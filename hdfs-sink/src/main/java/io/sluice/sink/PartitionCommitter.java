@@ -248,22 +248,26 @@ public final class PartitionCommitter {
             }
         }
         long committedAt = System.currentTimeMillis();
-        AuditTally tally = new AuditTally(audit, spec.auditBucket());
+        AuditTally tally = spec.auditCounting() ? new AuditTally(audit, spec.auditBucket()) : null;
         List<CommittedFile> files = new ArrayList<>(table.files().writeRows(topic, partition, entrySeq, rows, fileSchemas,
-                spec.metadataField(), new Buckets(spec.auditBucket()), (r, rowDigest) -> tally.committed(r.timestamp(),
-                        RecordDigest.of(r.rawKey(), r.rawValue()), rowDigest, committedAt - r.timestamp())));
-        for (DeadLetter d : deadLetters) {
-            tally.deadLettered(d.timestamp(), RecordDigest.of(d.rawKey(), d.rawValue()));
-        }
-        for (FilteredRecord f : filteredRecords) {
-            if (f.known()) {
-                tally.filtered(f.timestamp(), f.digest());
-            } else {
-                tally.unattributed(1);
+                spec.metadataField(), new Buckets(spec.auditBucket()), tally == null ? null
+                        : (r, rowDigest) -> tally.committed(r.timestamp(), RecordDigest.of(r.rawKey(), r.rawValue()),
+                                rowDigest, committedAt - r.timestamp())));
+        JournalEntry.AuditState entryAudit = null;
+        if (tally != null) {
+            for (DeadLetter d : deadLetters) {
+                tally.deadLettered(d.timestamp(), RecordDigest.of(d.rawKey(), d.rawValue()));
             }
+            for (FilteredRecord f : filteredRecords) {
+                if (f.known()) {
+                    tally.filtered(f.timestamp(), f.digest());
+                } else {
+                    tally.unattributed(1);
+                }
+            }
+            tally.unattributed(unattributedFiltered);
+            entryAudit = tally.state();
         }
-        tally.unattributed(unattributedFiltered);
-        JournalEntry.AuditState entryAudit = tally.state();
         files.addAll(table.files().writeDeadLetters(spec.name(), topic, partition, entrySeq, deadLetters, spec.zone()));
         Map<String, Long> rowsByPartition = new LinkedHashMap<>();
         long bytes = 0;

@@ -34,6 +34,7 @@ public final class TableSpec implements Serializable {
     private final String eventTimeField;
     private final String deadLetterRoot;
     private final Duration auditBucket;
+    private final boolean auditCounting;
 
     private TableSpec(Builder b) {
         this.name = b.name;
@@ -50,6 +51,7 @@ public final class TableSpec implements Serializable {
         this.eventTimeField = b.eventTimeField;
         this.deadLetterRoot = b.deadLetterRoot;
         this.auditBucket = b.auditBucket;
+        this.auditCounting = b.auditCounting;
     }
 
     public static Builder builder(String name, String root) {
@@ -70,6 +72,7 @@ public final class TableSpec implements Serializable {
         b.eventTimeField = eventTimeField;
         b.deadLetterRoot = deadLetterRoot;
         b.auditBucket = auditBucket;
+        b.auditCounting = auditCounting;
         return b;
     }
 
@@ -92,6 +95,12 @@ public final class TableSpec implements Serializable {
     public String deadLetterRoot() { return deadLetterRoot; }
     /** The width of the audit's time buckets (by log timestamp) the sink counts in; ten minutes by default. */
     public Duration auditBucket() { return auditBucket; }
+    /**
+     * Whether commits count the audit's sink tier (a digest of each record's raw bytes and of each row as written,
+     * per bucket, in the journal). On by default; off, journal entries carry no counts and the sink tier of this
+     * table publishes nothing.
+     */
+    public boolean auditCounting() { return auditCounting; }
 
     @Override
     public boolean equals(Object o) {
@@ -111,7 +120,8 @@ public final class TableSpec implements Serializable {
                 + ", commitInterval=" + commitInterval + ", allowedLateness=" + allowedLateness
                 + ", metadataField=" + metadataField + ", eventTimeField=" + eventTimeField
                 + ", deadLetterRoot=" + deadLetterRoot
-                + (auditBucket.equals(io.sluice.audit.Buckets.DEFAULT) ? "" : ", auditBucket=" + auditBucket) + "}";
+                + (auditBucket.equals(io.sluice.audit.Buckets.DEFAULT) ? "" : ", auditBucket=" + auditBucket)
+                + (auditCounting ? "" : ", auditCounting=false") + "}";
     }
 
     /** Builds a {@link TableSpec}; every setter checks its value and names the option in its message. */
@@ -130,6 +140,7 @@ public final class TableSpec implements Serializable {
         private String eventTimeField;
         private String deadLetterRoot;
         private Duration auditBucket = io.sluice.audit.Buckets.DEFAULT;
+        private boolean auditCounting = true;
 
         private Builder(String name, String root) {
             if (name == null || !name.matches("[A-Za-z0-9_][A-Za-z0-9_.-]*")) {
@@ -209,6 +220,15 @@ public final class TableSpec implements Serializable {
             if (r != null) {
                 requireUri("deadLetterRoot", deadLetterRoot);
             }
+            return this;
+        }
+
+        /**
+         * Whether commits count the audit's sink tier (default true). Turned on later, the counts start from the
+         * commit that turned it on: the buckets before it then show the sink short of the log.
+         */
+        public Builder auditCounting(boolean on) {
+            this.auditCounting = on;
             return this;
         }
 

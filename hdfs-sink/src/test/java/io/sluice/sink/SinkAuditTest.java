@@ -233,6 +233,23 @@ class SinkAuditTest {
     }
 
     @Test
+    void aTableThatDoesNotCountTheAuditCommitsTheSameRowsAndPublishesNothing() {
+        TableSpec spec = TableSpec.builder("clicks", dir.resolve("wh/clicks").toUri().toString()).auditCounting(false)
+                .build();
+        TableSink sink = SinkFixtures.open(spec, new Configuration());
+        commit(sink.committer(TOPIC, 0), spec, 0, LAST, Set.of());
+
+        JournalEntry head = sink.heads().get(new TopicPartition(TOPIC, 0));
+        assertThat(head.audit()).isNull();
+        assertThat(head.records()).isEqualTo(LAST - 1); // offset 5 dead-lettered, 7 filtered
+        MockProducer<byte[], byte[]> producer = mockProducer();
+        try (SinkAuditPublisher publisher = new SinkAuditPublisher(auditConfig(), producer)) {
+            assertThat(publisher.publish("clicks", sink.heads(), List.of())).isEmpty();
+        }
+        assertThat(producer.history()).isEmpty();
+    }
+
+    @Test
     void aPartitionWithRecordsButNoCommitHoldsItsTopicPending() {
         TableSpec spec = TableSpec.builder("clicks", dir.resolve("wh/clicks").toUri().toString()).build();
         TableSink sink = SinkFixtures.open(spec, new Configuration());

@@ -64,7 +64,8 @@ public final class CommitFiles {
 
     /**
      * Writes {@code rows} (sorted by offset, all above the journal) as data files of commit {@code seq}.
-     * {@code fileSchemas} maps each schema id to the file schema it is written with.
+     * {@code fileSchemas} maps each schema id to the file schema it is written with. {@code written} is told each
+     * row's digest; null when the table does not count the audit (then no digest is computed).
      */
     public List<CommittedFile> writeRows(String topic, int partition, long seq, List<SinkRecord> rows,
                                   Map<Integer, Schema> fileSchemas, boolean metadataField, Buckets auditBuckets,
@@ -75,7 +76,7 @@ public final class CommitFiles {
         }
         Path tmpDir = paths.tmp(topic, partition);
         // the files are written by several threads; the caller's tally is not thread-safe
-        RowWritten tally = (row, digest) -> {
+        RowWritten tally = written == null ? null : (row, digest) -> {
             synchronized (written) {
                 written.accept(row, digest);
             }
@@ -206,6 +207,9 @@ public final class CommitFiles {
                     len = r.bodyLength();
                 }
                 w.appendEncoded(ByteBuffer.wrap(row, off, len));
+                if (written == null) {
+                    continue;
+                }
                 long digest;
                 if (canonical) {
                     digest = RowDigest.ofEncoded(row, off, len);
