@@ -4,10 +4,12 @@ import com.codahale.metrics.MetricRegistry;
 import io.sluice.jobs.quickstart.EmbeddedStack;
 import io.sluice.jobs.quickstart.PageViewEvents;
 import io.sluice.jobs.quickstart.ProduceSummary;
+import io.sluice.jobs.quickstart.QuickstartAudit;
 import io.sluice.jobs.quickstart.QuickstartLatency;
 import io.sluice.jobs.quickstart.QuickstartSummary;
 import io.sluice.pipeline.DefinedPipeline;
 import io.sluice.pipeline.IngestionJob;
+import io.sluice.pipeline.config.AuditSettings;
 import io.sluice.pipeline.config.ConfigValues;
 import io.sluice.pipeline.config.PipelineDefinition;
 import io.sluice.sink.CommitHook;
@@ -36,12 +38,14 @@ import picocli.CommandLine.Model.CommandSpec;
  * {@code sluice quickstart}: the whole flow on one machine with nothing running beforehand. Starts log-core with
  * its registry, runs the unbounded ingestion pipeline of {@code conf/pipelines/quickstart.yaml} (embedded Flink by
  * default), produces page views while it runs, stops once the table's journal covers the log's end offsets, then
- * re-reads the table to print what arrived, and exits.
+ * re-reads the table to print what arrived, and exits. With the pipeline file's audit on (as in quickstart.yaml),
+ * every tier is audited (the producer, the log, the pipeline's sink and a re-count of the warehouse) and the audit
+ * report of the topic ends the output.
  */
 @Command(name = "quickstart", mixinStandardHelpOptions = true,
         description = {"Runs the whole flow locally: log-core + schema registry, page-view events, the ingestion "
                 + "pipeline of conf/pipelines/quickstart.yaml on an embedded Flink, into a warehouse folder; then "
-                + "prints what was ingested and exits.",
+                + "prints what was ingested and the audit report of it, and exits.",
                 "Run it again and it ingests the new events into the same table, exactly once."})
 final class QuickstartCommand implements Callable<Integer> {
     static final String TOPIC = "page_views";
@@ -94,6 +98,7 @@ final class QuickstartCommand implements Callable<Integer> {
         }
         Duration patience = ConfigValues.parseDuration(timeout);
         Path pipelineFile = config != null ? config : SluiceHome.conf("pipelines/quickstart.yaml");
+        PipelineDefinition file = PipelineDefinition.load(pipelineFile); // a bad file fails before anything starts
         PrintWriter out = spec.commandLine().getOut();
         ch.qos.logback.classic.Level previous = SluiceCli.defaultLogLevel(ch.qos.logback.classic.Level.WARN);
         long started = System.nanoTime();
@@ -114,10 +119,18 @@ final class QuickstartCommand implements Callable<Integer> {
             overrides.put("runner.type", runner);
             // the job learns within 2 s that a partition has records, before any commit could close a partition
             overrides.put("source.discovery-interval", "2s");
-            PipelineDefinition definition = PipelineDefinition.load(pipelineFile).withOverrides(overrides);
+            PipelineDefinition definition = file.withOverrides(overrides);
             TableSpec table = definition.tableSpecFor(TOPIC);
             Configuration hadoop = stack.hadoop();
             definition.hadoopConfiguration().forEach(hadoop::set);
+            AuditSettings audit = definition.audit();
+            PageViewEvents.Options eventOptions = PageViewEvents.Options.defaults().withSeed(seed);
+            if (audit.enabled()) {
+                stack.startLogAudit(audit.toAuditConfig());
+                // A bucket is judged once every tier has got past its end plus the allowed lateness: with events
+                // ending a bucket and the lateness before now, tiers that report being caught up pass every bucket.
+                eventOptions = eventOptions.withEnd(Instant.now().minus(table.allowedLateness()).minus(audit.bucket()));
+            }
 
             QuickstartLatency latency;
             ProduceSummary produced;
@@ -128,9 +141,9 @@ final class QuickstartCommand implements Callable<Integer> {
                         + " into " + table.root());
                 job.start();
                 latency = new QuickstartLatency(table, TOPIC, hadoop);
-                say(out, "producing " + events + " page views to " + TOPIC + " ...");
-                produced = PageViewEvents.produce(stack.bootstrap(), stack.registryUrl(), TOPIC, events,
-                        PageViewEvents.Options.defaults().withSeed(seed), latency::acked);
+                say(out, "producing " + events + " page views to " + TOPIC + (audit.enabled() ? " (audited)" : "") + " ...");
+                produced = PageViewEvents.produce(stack.bootstrap(), stack.registryUrl(), TOPIC, events, eventOptions,
+                        latency::acked, audit.enabled() ? PageViewEvents.audited(audit.toAuditConfig()) : PageViewEvents.PLAIN);
                 say(out, String.format(Locale.ROOT, "produced %d page views in %.1f s; waiting for the table to catch up ...",
                         produced.count(), produced.elapsed().toMillis() / 1000.0));
                 long deadline = System.nanoTime() + patience.toNanos();
@@ -144,16 +157,33 @@ final class QuickstartCommand implements Callable<Integer> {
                     }
                 }
                 latency.close();
-            }
+            } // closing the job publishes the sink tier's last counts
             if (!caughtUp) {
                 throw new CliException("the table did not catch up with the log within " + timeout
                         + "; what it committed so far is in " + table.root());
             }
             long pipelineMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - pipelineStarted);
+            QuickstartAudit audited = null;
+            if (audit.enabled()) {
+                say(out, "auditing: the warehouse re-counted, every tier's counts compared ...");
+                stack.stopLogAudit(); // counts what became durable since its last scan and publishes it
+                audited = QuickstartAudit.judge(audit, table, hadoop, TOPIC, table.allowedLateness());
+                // next to the table on the local file system; with --hdfs next to the log (the HDFS goes with us)
+                audited.writeReports(hdfs ? dataDir.toAbsolutePath().resolve("_audit")
+                        : warehouse.toAbsolutePath().resolve("_audit"));
+            }
             QuickstartSummary summary = QuickstartSummary.of(table, hadoop, stack.endOffsets(TOPIC), produced, latency,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), pipelineMillis);
             summary.print(out, definition.name());
-            return summary.exactlyOnce() ? CommandLine.ExitCode.OK : CommandLine.ExitCode.SOFTWARE;
+            if (audited != null) {
+                audited.print(out);
+            } else {
+                say(out, "\nAudit: off (audit.enabled is not true in " + pipelineFile + ")");
+            }
+            out.println();
+            say(out, summary.json(audited == null ? Map.of() : audited.json()));
+            boolean good = summary.exactlyOnce() && (audited == null || audited.clean());
+            return good ? CommandLine.ExitCode.OK : CommandLine.ExitCode.SOFTWARE;
         } finally {
             SluiceCli.restoreLogLevel(previous);
         }

@@ -101,6 +101,8 @@ class PipelineConfFilesTest {
         assertThat(t.commitInterval()).isEqualTo(Duration.ofSeconds(10));
         assertThat(t.allowedLateness()).isEqualTo(Duration.ofHours(1));
         assertThat(p.runner().type()).isEqualTo(RunnerConfig.Type.FLINK);
+        assertThat(p.audit().enabled()).as("audit.enabled: the quickstart ends with the audit report").isTrue();
+        assertThat(p.audit().bootstrapServers()).isEqualTo(p.source().bootstrapServers());
         assertThat(p.toPipelineArgs()).containsExactly("--runner=FlinkRunner", "--jobName=quickstart",
                 "--streaming=true", "--flinkMaster=[local]", "--checkpointingInterval=5000", "--parallelism=2",
                 "--objectReuse=true", "--stateBackend=filesystem",
@@ -171,7 +173,7 @@ class PipelineConfFilesTest {
             indents.push(new int[] {indent});
             keys.push(key);
             if (!(path.size() == 1 && Map.of(PipelineKeys.SOURCE, 1, PipelineKeys.WAREHOUSE, 1,
-                    PipelineKeys.TABLE_DEFAULTS, 1, PipelineKeys.TABLES, 1, PipelineKeys.RUNNER, 1)
+                    PipelineKeys.TABLE_DEFAULTS, 1, PipelineKeys.TABLES, 1, PipelineKeys.RUNNER, 1, PipelineKeys.AUDIT, 1)
                     .containsKey(key)) && !(path.size() == 2 && key.equals(PipelineKeys.TOPIC_PLACEHOLDER))) {
                 paths.add(String.join(".", path)); // a section or a topic is not a key of its own
             }

@@ -11,6 +11,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -20,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code sluice quickstart} in-process, end to end: embedded log-core and registry, page views, the unbounded
- * ingestion pipeline of conf/pipelines/quickstart.yaml into a local warehouse folder, the summary. 3,000 events keep
- * it to about half a minute on 2 cores.
+ * ingestion pipeline of conf/pipelines/quickstart.yaml into a local warehouse folder, the summary, and the audit of
+ * every tier (producer, log, sink, warehouse re-count). 3,000 events keep it to about half a minute on 2 cores.
  */
 class QuickstartCommandTest {
     private static final int EVENTS = 3_000;
@@ -37,6 +38,7 @@ class QuickstartCommandTest {
                 "--data-dir", dataDir.toString(), "--timeout", "3m");
 
         assertQuickstartIngestedEverything(run);
+        assertAuditFoundEveryEventAtEveryTier(run);
     }
 
     /**
@@ -90,6 +92,50 @@ class QuickstartCommandTest {
                         .matches("dt=\\d{4}-\\d{2}-\\d{2}/hr=\\d{2}/page_views\\+\\d+\\+\\d+\\+\\d+\\.avro"));
         Set<Path> hourDirs = avro.stream().map(Path::getParent).collect(Collectors.toSet());
         assertThat(hourDirs).as("dt=/hr= directories holding data").hasSize((int) partitions);
+    }
+
+    /**
+     * The audit report the quickstart printed and wrote: every tier compared, every event counted once at each, no
+     * bucket lost, duplicated or corrupt, the HTML page standing alone.
+     */
+    private void assertAuditFoundEveryEventAtEveryTier(Run run) throws IOException {
+        JsonNode summary = summaryLine(run.out());
+        assertThat(summary.get("audit_tiers")).as("audit_tiers in %s", summary)
+                .extracting(JsonNode::asText).containsExactly("PRODUCER", "LOG", "SINK", "WAREHOUSE");
+        JsonNode statuses = summary.get("audit");
+        for (String problem : List.of("INCOMPLETE", "DUPLICATED", "CORRUPT")) {
+            assertThat(statuses.get(problem).asInt()).as("%s buckets in %s; stdout:%n%s", problem, statuses, run.out())
+                    .isZero();
+        }
+        assertThat(run.out()).as("the table report in stdout")
+                .contains("Topic page_views: tiers compared PRODUCER, LOG, SINK, WAREHOUSE");
+
+        Path html = Path.of(summary.get("audit_report").asText());
+        assertThat(html).isEqualTo(warehouse.resolve("_audit/report.html").toAbsolutePath());
+        String page = Files.readString(html);
+        assertThat(page).startsWith("<!DOCTYPE html>").contains("page_views")
+                .doesNotContain("<script", "<link", "@import", "url(")
+                .doesNotContainPattern("(src|href)\\s*=\\s*[\"']?https?:");
+
+        JsonNode report = new ObjectMapper().readTree(html.resolveSibling("report.json").toFile());
+        JsonNode topic = report.get("topics").get(0);
+        long bucketMillis = topic.get("bucket_ms").asLong();
+        long lateness = report.get("lateness_ms").asLong();
+        List<JsonNode> buckets = new java.util.ArrayList<>();
+        topic.get("buckets").forEach(buckets::add);
+        Map<String, Long> counted = new java.util.TreeMap<>();
+        for (JsonNode b : buckets) {
+            b.get("tiers").fields().forEachRemaining(t -> counted.merge(t.getKey(),
+                    t.getValue().get("accounted_for").asLong(), Long::sum));
+        }
+        assertThat(counted).as("records per tier, summed over the buckets")
+                .containsExactlyInAnyOrderEntriesOf(Map.of("PRODUCER", (long) EVENTS, "LOG", (long) EVENTS,
+                        "SINK", (long) EVENTS, "WAREHOUSE", (long) EVENTS));
+        // Every bucket is judged COMPLETE, the last one too: the events end a bucket plus the lateness before now, and
+        // every tier reports being caught up with the partitions once it has handled all they hold.
+        assertThat(buckets).as("buckets").hasSizeGreaterThan((int) (lateness / bucketMillis));
+        assertThat(buckets).extracting(b -> b.get("status").asText()).as("statuses; stdout:%n%s", run.out())
+                .containsOnly("COMPLETE");
     }
 
     /** The summary's one JSON line: the last line of stdout that is a JSON object. */

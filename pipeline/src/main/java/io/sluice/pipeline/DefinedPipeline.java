@@ -35,17 +35,23 @@ public final class DefinedPipeline {
                 : ingest.withTopics(d.source().topics());
     }
 
-    /** The job that runs it with the definition's runner section; {@code hook} is a test seam (null: none). */
+    /**
+     * The job that runs it with the definition's runner section, publishing the sink tier of the audit when its
+     * audit section is enabled; {@code hook} is a test seam (null: none).
+     */
     public static IngestionJob job(PipelineDefinition d, CommitHook hook) {
         SluiceIngest ingest = ingest(d);
         if (hook != null) {
             ingest = ingest.withCommitHook(hook);
         }
         String[] args = IngestionJob.runWhileWatched(d.toPipelineArgs(), d.runner().type());
-        return IngestionJob.builder(ingest)
+        IngestionJob.Builder job = IngestionJob.builder(ingest)
                 .discoveryInterval(d.source().discoveryInterval())
-                .pipelineOptions(() -> PipelineOptionsFactory.fromArgs(args).withValidation().create())
-                .build();
+                .pipelineOptions(() -> PipelineOptionsFactory.fromArgs(args).withValidation().create());
+        if (d.audit().enabled()) {
+            job.audit(d.audit().toAuditConfig());
+        }
+        return job.build();
     }
 
     /** Listed topics get their own spec; any other topic the source selects gets the defaults, named after it. */
@@ -55,7 +61,7 @@ public final class DefinedPipeline {
             listed.put(t.topic(), d.tableSpecFor(t.topic()));
         }
         TableSpec template = d.tableDefaults().applyTo(TableSpec.builder("template", d.warehouse().tableRoot("template")))
-                .deadLetterRoot(d.warehouse().deadLetterRoot()).build();
+                .deadLetterRoot(d.warehouse().deadLetterRoot()).auditBucket(d.audit().bucket()).build();
         return new ListedTables(listed, TableResolver.underWarehouse(d.warehouse().root(), template));
     }
 

@@ -60,7 +60,8 @@ public interface TableResolver extends Serializable {
                     .allowedLateness(template.allowedLateness())
                     .metadataField(template.metadataField())
                     .eventTimeField(template.eventTimeField())
-                    .deadLetterRoot(template.deadLetterRoot());
+                    .deadLetterRoot(template.deadLetterRoot())
+                    .auditBucket(template.auditBucket());
             return b.build();
         }
 

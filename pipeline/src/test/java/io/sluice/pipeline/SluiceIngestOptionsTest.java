@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /** Options are checked where they are set, and missing ones where the transform is applied, naming the method. */
 class SluiceIngestOptionsTest {
-    static final TableSpec TEMPLATE = TableSpec.builder("template", "file:///wh/template").codec("zstd").build();
+    static final TableSpec TEMPLATE = TableSpec.builder("template", "file:///wh/template").codec("zstd")
+            .auditBucket(java.time.Duration.ofMinutes(5)).build();
 
     SluiceIngest complete() {
         return SluiceIngest.create().withBootstrapServers("127.0.0.1:9092").withTopics(List.of("a"))
@@ -64,5 +65,6 @@ class SluiceIngestOptionsTest {
         assertThat(t.root()).isEqualTo("file:///wh/events.page");
         assertThat(t.codec()).isEqualTo("zstandard");
         assertThat(t.deadLetterRoot()).isEqualTo(TEMPLATE.deadLetterRoot());
+        assertThat(t.auditBucket()).isEqualTo(TEMPLATE.auditBucket());
     }
 }

@@ -1,16 +1,10 @@
 package io.sluice.jobs.audit;
 
-import com.codahale.metrics.MetricRegistry;
 import io.sluice.audit.AuditConfig;
 import io.sluice.audit.aggregate.AuditAggregator;
 import io.sluice.audit.aggregate.AuditStore;
-import io.sluice.audit.aggregate.CompletenessJudge;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -83,28 +77,12 @@ final class AuditReportCommand implements Callable<Integer> {
         }
         AuditAggregator.Settings settings = AuditAggregator.Settings.of(bootstrap).withAuditTopic(auditTopic)
                 .withLateness(lateness);
-        AuditReport report;
-        try (AuditAggregator aggregator = AuditAggregator.open(settings,
-                stateDir == null ? null : new AuditStore(stateDir), new MetricRegistry())) {
-            try {
-                aggregator.catchUp(timeout);
-            } catch (IllegalStateException | org.apache.kafka.common.KafkaException e) {
-                throw new UncheckedIOException("cannot read the audit topic " + auditTopic + " at " + bootstrap + ": "
-                        + e.getMessage(), new IOException(e));
-            }
-            report = AuditReport.of(aggregator.ledger(), new CompletenessJudge(lateness), auditTopic, topics,
-                    from == null ? Long.MIN_VALUE : from, to == null ? Long.MAX_VALUE : to, System.currentTimeMillis());
-        }
+        AuditReport report = AuditReport.read(settings, stateDir == null ? null : new AuditStore(stateDir), topics,
+                from == null ? Long.MIN_VALUE : from, to == null ? Long.MAX_VALUE : to, timeout);
         if (out == null) {
             render(report, spec.commandLine().getOut());
         } else {
-            Path parent = out.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            try (PrintWriter w = new PrintWriter(new OutputStreamWriter(Files.newOutputStream(out), StandardCharsets.UTF_8))) {
-                render(report, w);
-            }
+            report.writeTo(out, this::render);
             spec.commandLine().getOut().println("audit report (" + format + ") written to " + out);
             spec.commandLine().getOut().flush();
         }

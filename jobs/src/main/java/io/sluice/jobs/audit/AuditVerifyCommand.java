@@ -6,16 +6,10 @@ import io.sluice.audit.BucketCounts;
 import io.sluice.sink.TableSpec;
 import io.sluice.sink.audit.WarehouseVerifier;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -68,17 +62,7 @@ final class AuditVerifyCommand implements Callable<Integer> {
         }
         if (bootstrap != null) {
             AuditMessage m = r.message(System.currentTimeMillis());
-            Properties p = new Properties();
-            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-            p.put(ProducerConfig.ACKS_CONFIG, "all");
-            try (KafkaProducer<byte[], byte[]> producer =
-                         new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-                producer.send(new ProducerRecord<>(auditTopic, m.instanceId().getBytes(StandardCharsets.UTF_8),
-                        m.encode())).get();
-            } catch (Exception e) {
-                throw new IllegalStateException("publishing the recount of " + table.name() + " to " + auditTopic
-                        + " at " + bootstrap + " failed: " + e, e);
-            }
+            AuditMessageSender.send(bootstrap, auditTopic, m);
             out.printf("published as %s seq %d to %s%n", m.instanceId(), m.seq(), auditTopic);
         }
         out.flush();

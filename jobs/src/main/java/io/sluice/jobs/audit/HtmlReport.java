@@ -13,7 +13,7 @@ import java.util.Map;
  * to anything outside the page. Per topic: the tiers compared, a chart of completeness per bucket (bar colour
  * = status), a chart of p99 latency per tier per bucket, the problem buckets, then every bucket.
  */
-final class HtmlReport {
+public final class HtmlReport {
     private static final int W = 760;
     private static final int H = 150;
     private static final int LEFT = 48;
@@ -26,7 +26,7 @@ final class HtmlReport {
 
     private HtmlReport() {}
 
-    static void write(AuditReport report, PrintWriter out) {
+    public static void write(AuditReport report, PrintWriter out) {
         out.println("<!DOCTYPE html>");
         out.println("<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sluice audit report</title>");
         out.println("<style>");

@@ -11,7 +11,7 @@ import java.io.UncheckedIOException;
 import java.util.Optional;
 
 /** The report for machines: one JSON document, times both as epoch milliseconds and ISO-8601. */
-final class JsonReport {
+public final class JsonReport {
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private JsonReport() {}
@@ -110,7 +110,7 @@ final class JsonReport {
         }
     }
 
-    static void write(AuditReport report, PrintWriter out) {
+    public static void write(AuditReport report, PrintWriter out) {
         try {
             out.println(MAPPER.writeValueAsString(tree(report)));
             out.flush();

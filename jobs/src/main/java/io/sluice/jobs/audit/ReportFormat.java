@@ -8,10 +8,11 @@ import java.time.Instant;
 import java.util.Locale;
 
 /** Formatting shared by the report formats. */
-final class ReportFormat {
+public final class ReportFormat {
     private ReportFormat() {}
 
-    static String time(long millis) {
+    /** An instant in ISO-8601 ({@code 2026-11-25T10:00:00Z}), "-" for an open end. */
+    public static String time(long millis) {
         if (millis == Long.MIN_VALUE || millis == Long.MAX_VALUE) {
             return "-";
         }
@@ -32,7 +33,8 @@ final class ReportFormat {
         return String.format(Locale.ROOT, "%.1fh", millis / 3_600_000.0);
     }
 
-    static String duration(Duration d) {
+    /** A duration for people: 850ms, 30s, 10m, 1h, 1.5h. */
+    public static String duration(Duration d) {
         return latency(d.toMillis()).replace(".0", "");
     }
 

@@ -8,10 +8,10 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /** The terminal table: per topic a header, then one line per bucket in time order with its status. */
-final class TableReport {
+public final class TableReport {
     private TableReport() {}
 
-    static void write(AuditReport report, PrintWriter out) {
+    public static void write(AuditReport report, PrintWriter out) {
         if (report.topics().isEmpty()) {
             out.println("No audited topics in " + report.auditTopic() + " (is any tier publishing audit counts?)");
         }
@@ -47,9 +47,21 @@ final class TableReport {
         out.flush();
     }
 
+    /**
+     * The tiers, each marked "(count only)" where it is compared without digests: a tier without digests of its own,
+     * or the warehouse where some bucket's comparison with the sink had no row digest on one side.
+     */
     static String tiers(AuditReport.TopicReport t) {
-        return t.tiers().stream().map(i -> i.tier() + (i.tier() == Tier.WAREHOUSE ? " (count only)"
-                : i.digests() ? "" : " (count only)")).collect(Collectors.joining(", "));
+        return t.tiers().stream().map(i -> i.tier() + (countOnly(t, i) ? " (count only)" : ""))
+                .collect(Collectors.joining(", "));
+    }
+
+    private static boolean countOnly(AuditReport.TopicReport t, AuditReport.TierInfo i) {
+        if (i.tier() != Tier.WAREHOUSE) {
+            return !i.digests();
+        }
+        return t.buckets().stream().flatMap(v -> v.comparisons().stream())
+                .anyMatch(c -> c.downstream() == Tier.WAREHOUSE && c.basis() == BucketVerdict.Basis.COUNT_ONLY);
     }
 
     /** Left-aligns the time, the status and column {@code textColumn} (WHERE); numbers are right-aligned. */

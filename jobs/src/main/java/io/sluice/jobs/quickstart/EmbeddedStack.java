@@ -1,7 +1,10 @@
 package io.sluice.jobs.quickstart;
 
+import io.sluice.audit.AuditConfig;
 import io.sluice.log.LogManager;
 import io.sluice.log.LogManagerConfig;
+import io.sluice.log.audit.LogAuditor;
+import io.sluice.log.audit.LogAuditorConfig;
 import io.sluice.log.server.KafkaServer;
 import io.sluice.log.server.KafkaServerConfig;
 import io.sluice.registry.RegistryConfig;
@@ -26,7 +29,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Everything the quickstart and the ingest benchmark run in one process, on 127.0.0.1 and free ports: a log-core
- * log with its Kafka-protocol server, the schema registry on it, and optionally a one-datanode MiniDFSCluster.
+ * log with its Kafka-protocol server, the schema registry on it, and optionally a one-datanode MiniDFSCluster;
+ * on request ({@link #startLogAudit}) the log tier of the audit, as {@code sluice log-server} runs it.
  * Closed in reverse order. Not thread-safe to start or close; the services themselves are.
  */
 public final class EmbeddedStack implements AutoCloseable {
@@ -38,15 +42,18 @@ public final class EmbeddedStack implements AutoCloseable {
     private final MiniDFSCluster dfs;
     private final Configuration hadoop;
     private final URI fsUri;
+    private final KafkaServerConfig serverConfig;
+    private LogAuditor auditor;
 
     private EmbeddedStack(LogManager log, KafkaServer kafka, SchemaRegistry registry, MiniDFSCluster dfs,
-                          Configuration hadoop, URI fsUri) {
+                          Configuration hadoop, URI fsUri, KafkaServerConfig serverConfig) {
         this.log = log;
         this.kafka = kafka;
         this.registry = registry;
         this.dfs = dfs;
         this.hadoop = hadoop;
         this.fsUri = fsUri;
+        this.serverConfig = serverConfig;
     }
 
     /**
@@ -61,7 +68,8 @@ public final class EmbeddedStack implements AutoCloseable {
         try {
             Files.createDirectories(dir);
             log = LogManager.open(LogManagerConfig.defaults(dir.resolve("log")));
-            kafka = KafkaServer.start(KafkaServerConfig.defaults("127.0.0.1", 0), log);
+            KafkaServerConfig serverConfig = KafkaServerConfig.defaults("127.0.0.1", 0);
+            kafka = KafkaServer.start(serverConfig, log);
             registry = SchemaRegistry.start(new RegistryConfig("127.0.0.1", 0, "127.0.0.1:" + kafka.port()));
             Configuration hadoop = new Configuration();
             URI fsUri = dir.resolve("tables").toAbsolutePath().toUri();
@@ -74,7 +82,7 @@ public final class EmbeddedStack implements AutoCloseable {
                 hadoop = new Configuration(dfs.getConfiguration(0));
                 LOG.info("MiniDFSCluster up at {} in {} ms", fsUri, (System.nanoTime() - t0) / 1_000_000);
             }
-            return new EmbeddedStack(log, kafka, registry, dfs, hadoop, fsUri);
+            return new EmbeddedStack(log, kafka, registry, dfs, hadoop, fsUri, serverConfig);
         } catch (IOException | RuntimeException e) {
             try {
                 closeAll(dfs, registry, kafka, log);
@@ -122,6 +130,32 @@ public final class EmbeddedStack implements AutoCloseable {
         return URI.create((base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + absolutePath);
     }
 
+    /**
+     * Starts the log tier of the audit on this log, as {@code sluice log-server} does: it creates the audit topic
+     * if missing, counts what becomes durable and publishes through this server, with {@code audit}'s topic,
+     * buckets and publish interval. Its counts are checkpointed in the data directory under the instance id
+     * {@code log/<cluster id>/<node id>}, so a later stack on the same directory continues them.
+     */
+    public void startLogAudit(AuditConfig audit) {
+        if (auditor != null) {
+            throw new IllegalStateException("the log audit is running already");
+        }
+        AuditConfig here = new AuditConfig(audit.topic(), audit.buckets(), audit.publishInterval(), bootstrap());
+        auditor = LogAuditor.start(log, new LogAuditorConfig(here,
+                LogAuditorConfig.instanceIdOf(serverConfig.clusterId(), serverConfig.nodeId())), kafka.metrics());
+    }
+
+    /**
+     * Stops the log tier: it counts what became durable since its last scan and publishes its final counts, then
+     * stops counting (the log keeps serving). Call it once nothing more is produced, before reading the audit.
+     */
+    public void stopLogAudit() {
+        if (auditor != null) {
+            auditor.close();
+            auditor = null;
+        }
+    }
+
     /** Creates a topic on the in-process log (no overrides). */
     public void createTopic(String name, int partitions) {
         log.createTopic(name, partitions, Map.of());
@@ -144,6 +178,11 @@ public final class EmbeddedStack implements AutoCloseable {
 
     @Override
     public void close() {
+        try {
+            stopLogAudit(); // before the server: its last counts are published through it
+        } catch (RuntimeException e) {
+            LOG.warn("Stopping the log audit failed: {}", e.toString());
+        }
         closeAll(dfs, registry, kafka, log);
     }
 

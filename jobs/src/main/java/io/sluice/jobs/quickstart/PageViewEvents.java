@@ -1,5 +1,7 @@
 package io.sluice.jobs.quickstart;
 
+import io.sluice.audit.AuditConfig;
+import io.sluice.audit.AuditingProducer;
 import io.sluice.registry.client.AvroSerdeConfig;
 import io.sluice.registry.client.AvroSerializer;
 import java.io.IOException;
@@ -16,6 +18,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
@@ -88,6 +91,31 @@ public final class PageViewEvents {
         }
     }
 
+    /** Makes the producer the events are sent with, from {@link #producerConfig}'s settings. */
+    @FunctionalInterface
+    public interface ProducerFactory {
+        Producer<byte[], Object> create(Map<String, Object> config);
+    }
+
+    /** A plain {@code KafkaProducer}: nothing is audited (what the ingest benchmark measures). */
+    public static final ProducerFactory PLAIN = KafkaProducer::new;
+
+    /**
+     * The producer tier of the audit: an {@link AuditingProducer}, which serializes each event itself so that it
+     * can digest the key and value bytes of every record the log acknowledged, and publishes its counts with
+     * {@code audit}'s topic, buckets and interval, and once more when it is closed.
+     */
+    public static ProducerFactory audited(AuditConfig audit) {
+        return config -> {
+            Map<String, Object> c = new HashMap<>(config);
+            c.put(AuditConfig.TOPIC, audit.topic());
+            c.put(AuditConfig.BUCKET_MS, audit.buckets().widthMillis());
+            c.put(AuditConfig.PUBLISH_INTERVAL_MS, audit.publishInterval().toMillis());
+            c.put(AuditConfig.BOOTSTRAP, audit.bootstrapServers());
+            return new AuditingProducer<>(c);
+        };
+    }
+
     /** A generator of {@code n} events (bulk mode), or of any number in live mode ({@link PageViewGenerator#next(long)}). */
     public static PageViewGenerator generator(Options options, long n) {
         return new PageViewGenerator(options, n);
@@ -132,11 +160,20 @@ public final class PageViewEvents {
     /** {@link #produce(String, String, String, long, Options)}, telling {@code listener} (if not null) of each ack. */
     public static ProduceSummary produce(String bootstrap, String registryUrl, String topic, long n, Options options,
                                          AckListener listener) {
+        return produce(bootstrap, registryUrl, topic, n, options, listener, PLAIN);
+    }
+
+    /**
+     * {@link #produce(String, String, String, long, Options, AckListener)} with a producer from {@code producers};
+     * it is closed before this returns (an audited one publishes its final counts then).
+     */
+    public static ProduceSummary produce(String bootstrap, String registryUrl, String topic, long n, Options options,
+                                         AckListener listener, ProducerFactory producers) {
         PageViewGenerator generator = generator(options, n);
         Tracker tracker = new Tracker(listener);
         long started = System.nanoTime();
         long lastLog = started;
-        try (KafkaProducer<byte[], Object> producer = new KafkaProducer<>(producerConfig(bootstrap, registryUrl))) {
+        try (Producer<byte[], Object> producer = producers.create(producerConfig(bootstrap, registryUrl))) {
             while (generator.hasNext() && tracker.failure.get() == null) {
                 GenericRecord event = generator.next();
                 long eventTime = (Long) event.get("event_time");

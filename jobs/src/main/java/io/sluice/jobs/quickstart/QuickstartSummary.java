@@ -65,6 +65,7 @@ public record QuickstartSummary(String table, String root, long produced, long l
                 files.isEmpty() ? "" : files.get(files.size() - 1).toString());
     }
 
+    /** The counts for people, and where to look; {@link #json} is the line for scripts. */
     public void print(PrintWriter out, String pipeline) {
         out.println();
         out.println(exactlyOnce()
@@ -89,13 +90,11 @@ public record QuickstartSummary(String table, String root, long produced, long l
         }
         out.println("  its journal      " + root + "/_sluice/journal/   (one JSON entry per commit)");
         out.println("  read a file      java -jar avro-tools.jar tojson <file>   (or Spark, Hive, DuckDB's read_avro)");
-        out.println();
-        out.println(json());
         out.flush();
     }
 
-    /** The counts as one JSON line, for scripts. */
-    public String json() {
+    /** The counts as one JSON line, for scripts, followed by {@code more} (such as the audit's). */
+    public String json(Map<String, Object> more) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("table", table);
         m.put("root", root);
@@ -115,6 +114,7 @@ public record QuickstartSummary(String table, String root, long produced, long l
         m.put("produce_ms", produceMillis);
         m.put("pipeline_ms", pipelineMillis);
         m.put("total_ms", totalMillis);
+        m.putAll(more);
         try {
             return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(m);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * An ingestion pipeline defined without code: a {@code conf/pipelines/*.yaml} file, checked and typed.
  * Sections: {@link #source()} (where to read), {@link #warehouse()} (where tables go),
  * {@link #tableDefaults()} and {@link #tables()} (how each topic's table is written), {@link #runner()}
- * (which Beam runner, how). Immutable; {@link #withOverrides} makes a changed copy (command-line flags).
+ * (which Beam runner, how), {@link #audit()} (whether the job publishes the sink tier of the audit). Immutable; {@link #withOverrides} makes a changed copy (command-line flags).
  *
  * <pre>{@code
  * PipelineDefinition p = PipelineDefinition.load(Path.of("conf/pipelines/quickstart.yaml"))
@@ -44,6 +44,7 @@ public final class PipelineDefinition {
     private final TableOptions tableDefaults;
     private final Map<String, TableConfig> tables;
     private final RunnerConfig runner;
+    private final AuditSettings audit;
 
     private PipelineDefinition(String origin, String defaultName, ObjectNode document, RawPipeline raw,
                                Map<String, Integer> lines) {
@@ -55,7 +56,8 @@ public final class PipelineDefinition {
         this.source = r.source(raw.source());
         this.warehouse = r.warehouse(raw.warehouse());
         this.tableDefaults = r.tableDefaults(raw.tableDefaults());
-        this.tables = Collections.unmodifiableMap(r.tables(raw.tables(), tableDefaults, source, warehouse));
+        this.audit = r.audit(raw.audit(), source);
+        this.tables = Collections.unmodifiableMap(r.tables(raw.tables(), tableDefaults, source, warehouse, audit));
         this.runner = r.runner(raw.runner());
     }
 
@@ -139,6 +141,10 @@ public final class PipelineDefinition {
         return runner;
     }
 
+    public AuditSettings audit() {
+        return audit;
+    }
+
     /** Where this definition came from (the file, " with overrides" when there were some), for messages. */
     public String origin() {
         return origin;
@@ -176,12 +182,14 @@ public final class PipelineDefinition {
 
     /** The sink's spec of {@code topic}'s table, under {@code <warehouse root>/<table>}; see {@link #tableFor}. */
     public TableSpec tableSpecFor(String topic) {
-        return spec(tableFor(topic), warehouse);
+        return spec(tableFor(topic), warehouse, audit);
     }
 
-    static TableSpec spec(TableConfig t, WarehouseConfig warehouse) {
+    /** The table's audit bucket is the audit section's, published or not: the sink always counts in it. */
+    static TableSpec spec(TableConfig t, WarehouseConfig warehouse, AuditSettings audit) {
         return t.options().applyTo(TableSpec.builder(t.table(), warehouse.tableRoot(t.table())))
                 .deadLetterRoot(warehouse.deadLetterRoot())
+                .auditBucket(audit.bucket())
                 .build();
     }
 
@@ -199,17 +207,17 @@ public final class PipelineDefinition {
     public boolean equals(Object o) {
         return o instanceof PipelineDefinition p && name.equals(p.name) && source.equals(p.source)
                 && warehouse.equals(p.warehouse) && tableDefaults.equals(p.tableDefaults) && tables.equals(p.tables)
-                && runner.equals(p.runner);
+                && runner.equals(p.runner) && audit.equals(p.audit);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(name, source, warehouse, tableDefaults, tables, runner);
+        return Objects.hash(name, source, warehouse, tableDefaults, tables, runner, audit);
     }
 
     @Override
     public String toString() {
         return "PipelineDefinition{name=" + name + ", origin=" + origin + ", source=" + source + ", warehouse="
-                + warehouse + ", tableDefaults=" + tableDefaults + ", tables=" + tables + ", runner=" + runner + "}";
+                + warehouse + ", tableDefaults=" + tableDefaults + ", tables=" + tables + ", runner=" + runner + ", audit=" + audit + "}";
     }
 }

@@ -18,6 +18,7 @@ public final class PipelineKeys {
     public static final String TABLE_DEFAULTS = "table-defaults";
     public static final String TABLES = "tables";
     public static final String RUNNER = "runner";
+    public static final String AUDIT = "audit";
     /** Under {@code tables.<topic>} only: the table's name (the topic's name by default). */
     public static final String TABLE = "table";
     public static final String TOPIC_PLACEHOLDER = "<topic>";
@@ -30,6 +31,7 @@ public final class PipelineKeys {
     public static final List<String> TABLE_OPTION_KEYS = keysOf(RawPipeline.Table.class).stream()
             .filter(k -> !k.equals(TABLE)).toList();
     public static final List<String> RUNNER_KEYS = keysOf(RawPipeline.Runner.class);
+    public static final List<String> AUDIT_KEYS = keysOf(RawPipeline.Audit.class);
 
     /** Key paths that hold a mapping of free-form keys (Kafka or Hadoop property names, which contain dots). */
     public static final List<String> MAP_KEYS = List.of("source.consumer", "warehouse.hadoop");
@@ -53,6 +55,7 @@ public final class PipelineKeys {
         TABLE_OPTION_KEYS.forEach(k -> all.add(TABLE_DEFAULTS + "." + k));
         all.add(TABLES + "." + TOPIC_PLACEHOLDER + "." + TABLE);
         RUNNER_KEYS.forEach(k -> all.add(RUNNER + "." + k));
+        AUDIT_KEYS.forEach(k -> all.add(AUDIT + "." + k));
         return List.copyOf(all);
     }
 

@@ -55,7 +55,7 @@ final class PipelineYaml {
         }
         if (root == null || root.isMissingNode() || root.isNull()) {
             throw new PipelineConfigException(origin, "", "empty: expected a pipeline definition (name, source, "
-                    + "warehouse, table-defaults, tables, runner)");
+                    + "warehouse, table-defaults, tables, runner, audit)");
         }
         if (!root.isObject()) {
             throw new PipelineConfigException(origin, "", "expected a mapping of keys (name, source, ...), found "
@@ -149,6 +149,7 @@ final class PipelineYaml {
             case PipelineKeys.WAREHOUSE -> PipelineKeys.WAREHOUSE_KEYS;
             case PipelineKeys.TABLE_DEFAULTS -> PipelineKeys.TABLE_OPTION_KEYS;
             case PipelineKeys.RUNNER -> PipelineKeys.RUNNER_KEYS;
+            case PipelineKeys.AUDIT -> PipelineKeys.AUDIT_KEYS;
             case PipelineKeys.TABLES -> null;
             default -> throw unknownOverride(origin, keyPath);
         };
@@ -248,6 +249,7 @@ final class PipelineYaml {
             case PipelineKeys.WAREHOUSE -> PipelineKeys.WAREHOUSE_KEYS;
             case PipelineKeys.TABLE_DEFAULTS -> PipelineKeys.TABLE_OPTION_KEYS;
             case PipelineKeys.RUNNER -> PipelineKeys.RUNNER_KEYS;
+            case PipelineKeys.AUDIT -> PipelineKeys.AUDIT_KEYS;
             default -> path.startsWith(PipelineKeys.TABLES + ".")
                     ? concat(PipelineKeys.TABLE, PipelineKeys.TABLE_OPTION_KEYS) : List.of();
         };

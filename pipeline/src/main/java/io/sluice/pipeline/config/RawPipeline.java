@@ -16,7 +16,8 @@ record RawPipeline(
         @JsonProperty("warehouse") Warehouse warehouse,
         @JsonProperty("table-defaults") Table tableDefaults,
         @JsonProperty("tables") Map<String, Table> tables,
-        @JsonProperty("runner") Runner runner) {
+        @JsonProperty("runner") Runner runner,
+        @JsonProperty("audit") Audit audit) {
 
     record Source(
             @JsonProperty("bootstrap-servers") String bootstrapServers,
@@ -58,5 +59,13 @@ record RawPipeline(
             @JsonProperty("max-bundle-time-ms") String maxBundleTimeMs,
             @JsonProperty("restart-attempts") String restartAttempts,
             @JsonProperty("extra") List<String> extra) {
+    }
+
+    record Audit(
+            @JsonProperty("enabled") String enabled,
+            @JsonProperty("topic") String topic,
+            @JsonProperty("bucket") String bucket,
+            @JsonProperty("publish-interval") String publishInterval,
+            @JsonProperty("bootstrap-servers") String bootstrapServers) {
     }
 }

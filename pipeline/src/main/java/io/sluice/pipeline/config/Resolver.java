@@ -1,5 +1,7 @@
 package io.sluice.pipeline.config;
 
+import io.sluice.audit.AuditConfig;
+import io.sluice.audit.Buckets;
 import io.sluice.sink.Partitioning;
 import io.sluice.sink.TableSpec;
 import java.net.URI;
@@ -154,7 +156,7 @@ final class Resolver {
      * checks, for a source with a topic list, that every listed topic has a valid and distinct table.
      */
     Map<String, TableConfig> tables(Map<String, RawPipeline.Table> raw, TableOptions defaults, SourceConfig source,
-                                    WarehouseConfig warehouse) {
+                                    WarehouseConfig warehouse, AuditSettings audit) {
         Map<String, TableConfig> tables = new LinkedHashMap<>();
         Map<String, String> topicOfTable = new LinkedHashMap<>();
         if (raw != null) {
@@ -168,7 +170,7 @@ final class Resolver {
                 checkTableName(path + "." + PipelineKeys.TABLE, table, topic, t == null || text(t.table()) == null);
                 TableConfig config = new TableConfig(topic, table, options(path, t, defaults));
                 claim(topicOfTable, config, path + "." + PipelineKeys.TABLE);
-                checkSpec(path, config, warehouse);
+                checkSpec(path, config, warehouse, audit);
                 tables.put(topic, config);
             }
         }
@@ -179,7 +181,7 @@ final class Resolver {
                 claim(topicOfTable, config, "source.topics");
             }
         }
-        checkSpec(PipelineKeys.TABLE_DEFAULTS, new TableConfig("t", "t", defaults), warehouse);
+        checkSpec(PipelineKeys.TABLE_DEFAULTS, new TableConfig("t", "t", defaults), warehouse, audit);
         return tables;
     }
 
@@ -229,9 +231,9 @@ final class Resolver {
     }
 
     /** Builds the TableSpec once now, so that whatever the sink refuses is refused while loading, with a key path. */
-    private void checkSpec(String path, TableConfig config, WarehouseConfig warehouse) {
+    private void checkSpec(String path, TableConfig config, WarehouseConfig warehouse, AuditSettings audit) {
         try {
-            PipelineDefinition.spec(config, warehouse);
+            PipelineDefinition.spec(config, warehouse, audit);
         } catch (IllegalArgumentException | DateTimeException e) {
             throw fail(path, e.getMessage());
         }
@@ -313,6 +315,28 @@ final class Resolver {
             }
         }
         return new RunnerConfig(type, master, parallelism, checkpointing, bundleSize, bundleTime, restarts, extra);
+    }
+
+    // ---------------------------------------------------------------- audit
+
+    AuditSettings audit(RawPipeline.Audit raw, SourceConfig source) {
+        RawPipeline.Audit a = raw != null ? raw : new RawPipeline.Audit(null, null, null, null, null);
+        boolean enabled = text(a.enabled()) != null && parse("audit.enabled", a.enabled(), ConfigValues::parseBoolean);
+        String topic = text(a.topic()) == null ? AuditConfig.DEFAULT_TOPIC : text(a.topic());
+        checkTopicName("audit.topic", topic);
+        if (source.selects(topic)) {
+            throw fail("audit.topic", "the source reads topic '" + topic + "' itself: the audit topic holds audit "
+                    + "messages, not data for a table (name another topic, or take it out of the source)");
+        }
+        Duration bucket = duration("audit.bucket", a.bucket(), Buckets.DEFAULT, Duration.ofSeconds(1));
+        if (bucket.toMillis() % 1000 != 0) {
+            throw fail("audit.bucket", "'" + a.bucket().trim() + "' is not a whole number of seconds");
+        }
+        Duration publish = duration("audit.publish-interval", a.publishInterval(),
+                AuditSettings.DEFAULT_PUBLISH_INTERVAL, Duration.ofMillis(100));
+        String servers = text(a.bootstrapServers()) == null ? source.bootstrapServers()
+                : hostPorts("audit.bootstrap-servers", text(a.bootstrapServers()));
+        return new AuditSettings(enabled, topic, bucket, publish, servers);
     }
 
     // ---------------------------------------------------------------- values

@@ -3,6 +3,8 @@ package io.sluice.pipeline.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.audit.AuditConfig;
+import io.sluice.pipeline.DefinedPipeline;
 import io.sluice.sink.Partitioning;
 import io.sluice.sink.TableSpec;
 import java.io.IOException;
@@ -84,6 +86,12 @@ class PipelineDefinitionTest {
               restart-attempts: 4
               extra:
                 - "--objectReuse=true"
+            audit:
+              enabled: true
+              topic: _shop_audit
+              bucket: 5m
+              publish-interval: 2s
+              bootstrap-servers: audit1:9092,audit2:9092
             """;
 
     @TempDir
@@ -112,6 +120,8 @@ class PipelineDefinitionTest {
         assertThat(p.runner()).isEqualTo(new RunnerConfig(RunnerConfig.Type.FLINK, "[local]", OptionalInt.empty(),
                 Duration.ofSeconds(10), OptionalLong.empty(), OptionalLong.empty(), OptionalInt.empty(), List.of()));
         assertThat(p.hadoopConfiguration()).isEmpty();
+        assertThat(p.audit()).isEqualTo(new AuditSettings(false, "_sluice_audit", Duration.ofMinutes(10),
+                Duration.ofSeconds(10), "127.0.0.1:9092"));
     }
 
     @Test
@@ -170,6 +180,43 @@ class PipelineDefinitionTest {
         assertThat(p.runner()).isEqualTo(new RunnerConfig(RunnerConfig.Type.FLINK, "jobmanager:8081",
                 OptionalInt.of(3), Duration.ofSeconds(2), OptionalLong.of(500), OptionalLong.of(250),
                 OptionalInt.of(4), List.of("--objectReuse=true")));
+        assertThat(p.audit()).isEqualTo(new AuditSettings(true, "_shop_audit", Duration.ofMinutes(5),
+                Duration.ofSeconds(2), "audit1:9092,audit2:9092"));
+        AuditConfig publisher = p.audit().toAuditConfig();
+        assertThat(publisher.topic()).isEqualTo("_shop_audit");
+        assertThat(publisher.buckets().widthMillis()).isEqualTo(Duration.ofMinutes(5).toMillis());
+        assertThat(publisher.publishInterval()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(publisher.bootstrapServers()).isEqualTo("audit1:9092,audit2:9092");
+    }
+
+    @Test
+    void theAuditBucketIsEveryTablesAuditBucket() throws IOException {
+        // given
+        PipelineDefinition p = PipelineDefinition.load(write("full.yaml", FULL));
+
+        // then: listed tables and tables only the pattern selects count in the audit's buckets
+        assertThat(p.tableSpecFor("shop.orders").auditBucket()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(p.tableSpecFor("shop.returns").auditBucket()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(DefinedPipeline.ingest(p).tables().tableFor("shop.returns").auditBucket()).isEqualTo(Duration.ofMinutes(5));
+    }
+
+    @Test
+    void theAuditPublishesToTheSourcesLogUnlessToldOtherwise() throws IOException {
+        // given
+        PipelineDefinition p = PipelineDefinition.load(write("minimal.yaml", MINIMAL + "audit:\n  enabled: true\n"));
+
+        // when: the command line moves the source
+        PipelineDefinition moved = p.withOverrides(Map.of("source.bootstrap-servers", "127.0.0.1:19092"));
+        PipelineDefinition elsewhere = p.withOverrides(Map.of("audit.bootstrap-servers", "audit:9092",
+                "audit.bucket", "1h"));
+
+        // then
+        assertThat(p.audit().enabled()).isTrue();
+        assertThat(p.audit().bootstrapServers()).isEqualTo("127.0.0.1:9092");
+        assertThat(moved.audit().bootstrapServers()).isEqualTo("127.0.0.1:19092");
+        assertThat(elsewhere.audit().bootstrapServers()).isEqualTo("audit:9092");
+        assertThat(elsewhere.audit().bucket()).isEqualTo(Duration.ofHours(1));
+        assertThat(elsewhere.source().bootstrapServers()).isEqualTo("127.0.0.1:9092");
     }
 
     @Test
@@ -207,7 +254,7 @@ class PipelineDefinitionTest {
         // then
         assertThat(payments).isEqualTo(p.tableDefaults().applyTo(
                 TableSpec.builder("shop.payments", "hdfs://nn:8020/warehouse/shop/shop.payments"))
-                .deadLetterRoot("hdfs:///dead").build());
+                .deadLetterRoot("hdfs:///dead").auditBucket(Duration.ofMinutes(5)).build());
         assertThat(payments.partitioning()).isEqualTo(Partitioning.FIELD);
         assertThat(payments.partitionField()).isEqualTo("country");
         assertThat(payments.codec()).isEqualTo("deflate");
@@ -422,6 +469,7 @@ class PipelineDefinitionTest {
                 "table-defaults.event-time-field",
                 "tables.<topic>.table",
                 "runner.type", "runner.flink-master", "runner.parallelism", "runner.checkpointing-interval",
-                "runner.max-bundle-size", "runner.max-bundle-time-ms", "runner.restart-attempts", "runner.extra");
+                "runner.max-bundle-size", "runner.max-bundle-time-ms", "runner.restart-attempts", "runner.extra",
+                "audit.enabled", "audit.topic", "audit.bucket", "audit.publish-interval", "audit.bootstrap-servers");
     }
 }

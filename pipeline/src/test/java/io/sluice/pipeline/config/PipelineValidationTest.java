@@ -61,7 +61,7 @@ class PipelineValidationTest {
                 .hasMessageContaining("line 8")
                 .hasMessageContaining("Duplicate field 'name'");
         refused("").hasMessage(file() + ": empty: expected a pipeline definition (name, source, warehouse, "
-                + "table-defaults, tables, runner)");
+                + "table-defaults, tables, runner, audit)");
         refused("- a\n- b\n").hasMessage(file() + ": expected a mapping of keys (name, source, ...), found a list");
     }
 
@@ -235,6 +235,32 @@ class PipelineValidationTest {
         refused(MINIMAL + "runner:\n  extra:\n    - 'objectReuse=true'\n")
                 .hasMessage(at(10) + "runner.extra[0]: 'objectReuse=true' is not a Beam argument (--name=value or "
                         + "--name)");
+    }
+
+    @Test
+    void badAuditSettingsAreNamedWithTheirKeyAndLine() throws IOException {
+        refused(MINIMAL + "audit:\n  enabled: always\n")
+                .hasMessage(at(9) + "audit.enabled: 'always' is not true or false");
+        refused(MINIMAL + "audit:\n  enabled: true\n  bucket: 90500ms\n")
+                .hasMessage(at(10) + "audit.bucket: '90500ms' is not a whole number of seconds");
+        refused(MINIMAL + "audit:\n  bucket: 0s\n")
+                .hasMessage(at(9) + "audit.bucket: '0s' is below the least, 1s");
+        refused(MINIMAL + "audit:\n  publish-interval: 10ms\n")
+                .hasMessage(at(9) + "audit.publish-interval: '10ms' is below the least, 100ms");
+        refused(MINIMAL + "audit:\n  bootstrap-servers: audit-host\n")
+                .hasMessage(at(9) + "audit.bootstrap-servers: 'audit-host' is not host:port (in 'audit-host')");
+        refused(MINIMAL + "audit:\n  topic: 'audit topic'\n")
+                .hasMessageContaining(": audit.topic: 'audit topic' is not a topic name");
+        refused(MINIMAL + "audit:\n  every: 5m\n")
+                .hasMessageStartingWith(at(9) + "audit.every: unknown key 'every' (known here: enabled, topic, bucket, "
+                        + "publish-interval, bootstrap-servers)");
+    }
+
+    @Test
+    void theAuditTopicCannotBeATopicTheSourceIngests() throws IOException {
+        refused(MINIMAL + "audit:\n  enabled: true\n  topic: clicks\n")
+                .hasMessage(at(10) + "audit.topic: the source reads topic 'clicks' itself: the audit topic holds audit "
+                        + "messages, not data for a table (name another topic, or take it out of the source)");
     }
 
     @Test
