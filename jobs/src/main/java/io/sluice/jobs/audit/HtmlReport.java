@@ -137,6 +137,9 @@ public final class HtmlReport {
         axes(svg, plotH, ReportFormat.latency(max), "0");
         StringBuilder legend = new StringBuilder("<div class=\"legend\">");
         for (AuditReport.TierInfo tier : t.tiers()) {
+            if (tier.tier() == Tier.WAREHOUSE) {
+                continue; // a re-count, not a step records pass through: it has no latency
+            }
             String colour = TIER_COLOURS.get(tier.tier());
             StringBuilder points = new StringBuilder();
             for (int i = 0; i < buckets.size(); i++) {
@@ -182,7 +185,8 @@ public final class HtmlReport {
         StringBuilder h = new StringBuilder("<table><tr><th class=\"l\">Bucket start</th><th class=\"l\">Status</th>");
         tiers.forEach(x -> h.append("<th>").append(x).append("</th>"));
         h.append("<th>Missing</th><th>Duplicated</th><th class=\"l\">Where</th>");
-        tiers.forEach(x -> h.append("<th>p99 ").append(x).append("</th>"));
+        List<Tier> timed = ReportFormat.timedTiers(tiers);
+        timed.forEach(x -> h.append("<th>p99 ").append(x).append("</th>"));
         if (withNotes) {
             h.append("<th class=\"l\">Notes</th>");
         }
@@ -195,7 +199,7 @@ public final class HtmlReport {
             r.append("<td>").append(v.missing() == 0 ? "" : v.missing()).append("</td><td>")
                     .append(v.duplicated() == 0 ? "" : v.duplicated()).append("</td><td class=\"l\">")
                     .append(esc(ReportFormat.where(v))).append("</td>");
-            tiers.forEach(x -> r.append("<td>").append(ReportFormat.latency(v.tiers().get(x).latencyP99())).append("</td>"));
+            timed.forEach(x -> r.append("<td>").append(ReportFormat.latency(v.tiers().get(x).latencyP99())).append("</td>"));
             if (withNotes) {
                 r.append("<td class=\"l\">").append(esc(String.join("; ", v.notes()))).append("</td>");
             }

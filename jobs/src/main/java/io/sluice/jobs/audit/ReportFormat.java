@@ -5,6 +5,7 @@ import io.sluice.audit.aggregate.BucketVerdict;
 import io.sluice.audit.aggregate.BucketVerdict.TierFigures;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 
 /** Formatting shared by the report formats. */
@@ -59,5 +60,13 @@ public final class ReportFormat {
 
     static String percent(double fraction) {
         return Double.isNaN(fraction) ? "-" : String.format(Locale.ROOT, "%.2f%%", fraction * 100);
+    }
+
+    /**
+     * The tiers that have a latency (tier time minus event time): all but the warehouse, which re-counts what is on
+     * disk rather than handling records as they pass.
+     */
+    static List<Tier> timedTiers(List<Tier> tiers) {
+        return tiers.stream().filter(t -> t != Tier.WAREHOUSE).toList();
     }
 }

@@ -26,7 +26,8 @@ public final class TableReport {
             List<String> header = new ArrayList<>(List.of("BUCKET START", "STATUS"));
             tiers.forEach(x -> header.add(x.name()));
             header.addAll(List.of("MISSING", "DUP", "WHERE"));
-            tiers.forEach(x -> header.add("P99 " + x.name()));
+            List<Tier> timed = ReportFormat.timedTiers(tiers);
+            timed.forEach(x -> header.add("P99 " + x.name()));
             List<List<String>> rows = new ArrayList<>();
             rows.add(header);
             for (BucketVerdict v : t.buckets()) {
@@ -35,7 +36,7 @@ public final class TableReport {
                 row.add(v.missing() == 0 ? "" : Long.toString(v.missing()));
                 row.add(v.duplicated() == 0 ? "" : Long.toString(v.duplicated()));
                 row.add(ReportFormat.where(v));
-                tiers.forEach(x -> row.add(ReportFormat.latency(v.tiers().get(x).latencyP99())));
+                timed.forEach(x -> row.add(ReportFormat.latency(v.tiers().get(x).latencyP99())));
                 rows.add(row);
             }
             printAligned(rows, 2 + tiers.size() + 2, out);
