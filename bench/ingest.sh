@@ -4,7 +4,7 @@
 # page views, from an in-process log-core (with its registry) into an in-process MiniDFSCluster.
 #
 #   bench/ingest.sh [--mode throughput|latency|all] [--events 500000] [--partitions 4] [--warmups 1] [--runs 3]
-#                   [--cases plain-loop,pipeline] [--commit-interval-ms 10000] [--rate 5000]
+#                   [--cases plain-loop,pipeline,pipeline-no-audit] [--commit-interval-ms 10000] [--rate 5000]
 #                   [--duration-seconds 60] [--seed 42] [--dir DIR] [--local-fs] [--help]
 #
 # bench/run-jobs-bench.sh compiles jobs and what it needs with Maven, writes its runtime classpath with dependency:build-classpath and

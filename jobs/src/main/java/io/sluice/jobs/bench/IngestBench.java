@@ -38,7 +38,8 @@ import picocli.CommandLine.Option;
  * </ul>
  *
  * Run with {@code bench/ingest.sh}. Targets (issue 5): pipeline >= 50% of the plain loop's records/s; pipeline
- * p99 produce-to-committed <= 30 s.
+ * p99 produce-to-committed <= 30 s. Issue 6: {@code pipeline} (the table counts the sink tier, the job publishes it,
+ * the log tier counts the topic during the run) at most 5% below {@code pipeline-no-audit} (none of that).
  */
 @Command(name = "ingest-bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Sluice pipeline vs a plain KafkaConsumer + DataFileWriter loop, log-core -> MiniDFSCluster.")
@@ -46,6 +47,7 @@ public final class IngestBench implements Callable<Integer> {
     static final String TOPIC = "page_views";
     private static final double TARGET_RATIO = 0.5;
     private static final long TARGET_P99_MS = 30_000;
+    private static final double TARGET_AUDIT_COST = 0.05;
 
     @Option(names = "--mode", description = "throughput, latency or all (default: ${DEFAULT-VALUE})")
     String mode = "throughput";
@@ -57,7 +59,8 @@ public final class IngestBench implements Callable<Integer> {
     int warmups = 1;
     @Option(names = "--runs", description = "measured rounds (default: ${DEFAULT-VALUE})")
     int runs = 3;
-    @Option(names = "--cases", split = ",", description = "cases to run (default: plain-loop,pipeline)")
+    @Option(names = "--cases", split = ",", description = "cases to run (default: plain-loop,pipeline; also "
+            + "pipeline-no-audit: the pipeline without sink and log counting)")
     List<String> caseIds = List.of(PlainLoopCase.ID, PipelineCase.ID);
     @Option(names = "--commit-interval-ms", description = "commit interval of every case (default: ${DEFAULT-VALUE})")
     long commitIntervalMs = 10_000;
@@ -90,10 +93,12 @@ public final class IngestBench implements Callable<Integer> {
         if (!List.of("throughput", "latency", "all").contains(mode)) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--mode must be throughput, latency or all, got '" + mode + "'");
         }
-        List<BenchCase> cases = casesFor(caseIds);
+        casesFor(caseIds, null); // unknown ids are refused before anything starts
         BenchRounds.deleteRecursively(dir);
         err.printf(Locale.ROOT, "ingest-bench: starting log-core, registry and %s under %s%n", localFs ? "the local file system" : "a MiniDFSCluster", dir);
         try (EmbeddedStack stack = EmbeddedStack.start(dir, !localFs)) {
+            stack.createTopic(io.sluice.audit.AuditConfig.DEFAULT_TOPIC, 1);
+            List<BenchCase> cases = casesFor(caseIds, new AuditTiers(stack));
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("cpus", Runtime.getRuntime().availableProcessors());
             if (!mode.equals("latency")) {
@@ -122,7 +127,9 @@ public final class IngestBench implements Callable<Integer> {
         cases.forEach(c -> results.put(c.id(), new ArrayList<>()));
         for (int round = 0; round < warmups + runs; round++) {
             boolean measured = BenchRounds.measured(round, warmups);
-            for (BenchCase c : cases) {
+            for (int j = 0; j < cases.size(); j++) {
+                // a different order every round, so that no case always follows the same one
+                BenchCase c = cases.get((j + round) % cases.size());
                 if (unavailable.containsKey(c.id())) {
                     continue;
                 }
@@ -142,7 +149,7 @@ public final class IngestBench implements Callable<Integer> {
                             + " rows, expected " + expected + " (the log's end offsets " + ends + ")");
                 }
                 deleteTable(stack, root);
-                err.printf(Locale.ROOT, "ingest-bench: round %d%s %-10s %,10.0f records/s %7.1f MB/s  %,d ms (%,d ms committing), start-up %,d ms, %d files%n",
+                err.printf(Locale.ROOT, "ingest-bench: round %d%s %-17s %,10.0f records/s %7.1f MB/s  %,d ms (%,d ms committing), start-up %,d ms, %d files%n",
                         round, BenchRounds.label(measured), c.id(), r.recordsPerSecond(), r.megabytesPerSecond(),
                         r.elapsed().toMillis(), r.committing().toMillis(), r.startup().toMillis(), r.files());
                 if (measured) {
@@ -156,7 +163,7 @@ public final class IngestBench implements Callable<Integer> {
     private Map<String, Object> printThroughput(Map<String, List<RunResult>> results, Map<String, String> unavailable, long expected) {
         out.printf(Locale.ROOT, "%nThroughput: %,d page views, %d partitions, commit interval %d ms, %d warm-up + %d runs, %d CPUs%n",
                 expected, partitions, commitIntervalMs, warmups, runs, Runtime.getRuntime().availableProcessors());
-        out.printf(Locale.ROOT, "%-12s %12s %12s %12s %10s %12s %12s %8s%n", "case", "rec/s med", "rec/s min", "rec/s max", "MB/s med",
+        out.printf(Locale.ROOT, "%-17s %12s %12s %12s %10s %12s %12s %8s%n", "case", "rec/s med", "rec/s min", "rec/s max", "MB/s med",
                 "commit ms", "start-up ms", "files");
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("events", expected);
@@ -173,7 +180,7 @@ public final class IngestBench implements Callable<Integer> {
             double startup = BenchRounds.median(rs, r -> r.startup().toMillis());
             double committing = BenchRounds.median(rs, r -> r.committing().toMillis());
             long files = rs.isEmpty() ? 0 : rs.get(0).files();
-            out.printf(Locale.ROOT, "%-12s %12.0f %12.0f %12.0f %10.1f %12.0f %12.0f %8d%n", e.getKey(), med, rate.min(), rate.max(), mb, committing,
+            out.printf(Locale.ROOT, "%-17s %12.0f %12.0f %12.0f %10.1f %12.0f %12.0f %8d%n", e.getKey(), med, rate.min(), rate.max(), mb, committing,
                     startup, files);
             medians.put(e.getKey(), med);
             Map<String, Object> c = new LinkedHashMap<>();
@@ -189,6 +196,13 @@ public final class IngestBench implements Callable<Integer> {
             double ratio = pipeline / plain;
             out.printf(Locale.ROOT, "pipeline / plain-loop = %.2f (target >= %.2f: %s)%n", ratio, TARGET_RATIO, ratio >= TARGET_RATIO ? "met" : "NOT met");
             json.put("pipeline_vs_plain", Math.round(ratio * 100) / 100.0);
+        }
+        Double unaudited = medians.get(PipelineCase.NO_AUDIT_ID);
+        if (unaudited != null && pipeline != null && unaudited > 0) {
+            double ratio = pipeline / unaudited;
+            out.printf(Locale.ROOT, "pipeline (sink and log counting) / pipeline-no-audit = %.3f (issue 6 target: at most %.0f%%"
+                    + " below: %s)%n", ratio, TARGET_AUDIT_COST * 100, 1 - ratio < TARGET_AUDIT_COST ? "met" : "NOT met");
+            json.put("audited_vs_unaudited", Math.round(ratio * 1000) / 1000.0);
         }
         return json;
     }
@@ -265,13 +279,15 @@ public final class IngestBench implements Callable<Integer> {
         }
     }
 
-    static List<BenchCase> casesFor(List<String> ids) {
+    static List<BenchCase> casesFor(List<String> ids, AuditTiers audit) {
         List<BenchCase> cases = new ArrayList<>();
         for (String id : ids) {
             switch (id.trim()) {
                 case PlainLoopCase.ID -> cases.add(new PlainLoopCase());
-                case PipelineCase.ID -> cases.add(new PipelineCase());
-                default -> throw new IllegalArgumentException("unknown case '" + id + "': expected " + PlainLoopCase.ID + " or " + PipelineCase.ID);
+                case PipelineCase.ID -> cases.add(new PipelineCase(audit));
+                case PipelineCase.NO_AUDIT_ID -> cases.add(new PipelineCase(null));
+                default -> throw new IllegalArgumentException("unknown case '" + id + "': expected " + PlainLoopCase.ID
+                        + ", " + PipelineCase.ID + " or " + PipelineCase.NO_AUDIT_ID);
             }
         }
         return cases;

@@ -50,6 +50,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class PipelineCase implements BenchCase {
     public static final String ID = "pipeline";
+    /** The pipeline with no audit at all: the table counts nothing, no log tier, nothing published. */
+    public static final String NO_AUDIT_ID = "pipeline-no-audit";
     private static final Logger LOG = LoggerFactory.getLogger(PipelineCase.class);
     private static final int PARALLELISM = 2;
     private static final Duration PATIENCE = Duration.ofMinutes(10);
@@ -57,10 +59,20 @@ public final class PipelineCase implements BenchCase {
 
     /** Key + value bytes of the topic up to the end offsets: the same on every throughput run, so read once. */
     private final Map<String, Long> inputBytes = new HashMap<>();
+    /** Null: the no-audit variant. */
+    private final AuditTiers audit;
+
+    /**
+     * With {@code audit}, the pipeline as users run it: the table counts the sink tier in its commits, the job
+     * publishes it, and the log tier counts the topic during the run. Without, none of that.
+     */
+    PipelineCase(AuditTiers audit) {
+        this.audit = audit;
+    }
 
     @Override
     public String id() {
-        return ID;
+        return audit != null ? ID : NO_AUDIT_ID;
     }
 
     @Override
@@ -68,6 +80,7 @@ public final class PipelineCase implements BenchCase {
         long runStart = System.nanoTime();
         TableSpec spec = TableSpec.builder(tableName(ctx), ctx.tableRoot().toString())
                 .commitInterval(ctx.commitInterval())
+                .auditCounting(audit != null)
                 .build(); // the defaults: HOURLY, UTC, snappy, metadata field on
         TableResolver tables = new OneTable(spec);
         SluiceIngest ingest = SluiceIngest.create()
@@ -85,9 +98,14 @@ public final class PipelineCase implements BenchCase {
         PipelineProbe probe = new PipelineProbe(table, ctx.topic());
         Thread watcher = new Thread(probe, "sluice-bench-pipeline-probe");
         watcher.setDaemon(true);
+        IngestionJob.Builder builder = IngestionJob.builder(ingest)
+                .runner(IngestionJob.Runner.FLINK).flinkMaster("[local]").parallelism(PARALLELISM);
+        if (audit != null) {
+            builder.audit(audit.config());
+            audit.start();
+        }
         try (ReadersPositioned positioned = new ReadersPositioned(ctx.topic(), partitionCount(ctx));
-             IngestionJob job = IngestionJob.builder(ingest)
-                     .runner(IngestionJob.Runner.FLINK).flinkMaster("[local]").parallelism(PARALLELISM).build()) {
+             IngestionJob job = builder.build()) {
             watcher.start();
             job.start();
             if (ctx.latency() != null) {
@@ -110,6 +128,9 @@ public final class PipelineCase implements BenchCase {
             watcher.interrupt();
             watcher.join(TimeUnit.SECONDS.toMillis(10));
             table.close();
+            if (audit != null) {
+                audit.stop();
+            }
         }
         long first = probe.firstRecordNanos();
         long last = probe.lastCommitNanos();

@@ -74,6 +74,8 @@ public final class LogAuditor implements AutoCloseable {
     public static final String SKIPPED = "sluice.audit.log.records-skipped";
     /** Records below the high watermarks not yet counted, as of the last scan. */
     public static final String LAG = "sluice.audit.log.lag-records";
+    /** The file in the log's data directory that holds the auditor's positions and counts. */
+    public static final String CHECKPOINT_FILE = AuditCheckpoint.FILE;
     /** Checkpoints that could not be written (their counts were not published). */
     public static final String CHECKPOINT_FAILURES = "sluice.audit.log.checkpoint-failures";
 
