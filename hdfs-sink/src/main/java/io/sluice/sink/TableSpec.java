@@ -59,6 +59,11 @@ public final class TableSpec implements Serializable {
     }
 
     public Builder toBuilder() {
+        return toBuilder(name, root);
+    }
+
+    /** A builder for another table ({@code name} at {@code root}) with every other setting of this one. */
+    public Builder toBuilder(String name, String root) {
         Builder b = new Builder(name, root);
         b.partitioning = partitioning;
         b.partitionField = partitionField;

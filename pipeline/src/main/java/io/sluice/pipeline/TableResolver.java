@@ -49,19 +49,8 @@ public interface TableResolver extends Serializable {
         }
 
         private TableSpec build(String topic) {
-            TableSpec.Builder b = TableSpec.builder(topic, warehouse + "/" + topic)
-                    .partitioning(template.partitioning())
-                    .partitionField(template.partitionField())
-                    .zone(template.zone().getId())
-                    .codec(template.codec())
-                    .maxFileRecords(template.maxFileRecords())
-                    .maxFileBytes(template.maxFileBytes())
-                    .commitInterval(template.commitInterval())
-                    .allowedLateness(template.allowedLateness())
-                    .metadataField(template.metadataField())
-                    .eventTimeField(template.eventTimeField())
-                    .deadLetterRoot(template.deadLetterRoot())
-                    .auditBucket(template.auditBucket());
+            // every setting of the template (a setting added to TableSpec later is carried without a change here)
+            TableSpec.Builder b = template.toBuilder(topic, warehouse + "/" + topic);
             return b.build();
         }
 
