@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.sink.TableSpec;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
@@ -66,5 +67,13 @@ class SluiceIngestOptionsTest {
         assertThat(t.codec()).isEqualTo("zstandard");
         assertThat(t.deadLetterRoot()).isEqualTo(TEMPLATE.deadLetterRoot());
         assertThat(t.auditBucket()).isEqualTo(TEMPLATE.auditBucket());
+    }
+
+    @Test
+    void underWarehouseKeepsTheTemplatesAuditBucket() {
+        // the sink counts in the table's buckets: dropped, they would not line up with the other tiers' buckets
+        TableSpec fiveMinutes = TEMPLATE.toBuilder().auditBucket(Duration.ofMinutes(5)).build();
+        assertThat(TableResolver.underWarehouse("file:///wh", fiveMinutes).tableFor("a").auditBucket())
+                .isEqualTo(Duration.ofMinutes(5));
     }
 }
