@@ -113,10 +113,13 @@ public final class AuditBench implements Callable<Integer> {
      * process's CPU time (producer, server, log, auditor) from the first send to the end of the run (the auditor
      * caught up, for log-audited), per record; {@code producerCpuNanosPerRecord} that of the sending thread and the
      * producer's I/O thread only, {@code auditorCpuNanosPerRecord} that of the log auditor's thread (log-audited).
-     * Thread CPU times hardly move with the load of other processes, unlike rates.
+     * Thread CPU times hardly move with the load of other processes, unlike rates. {@code gcMillisPerMillion} is the
+     * time the collectors report (young and mixed pauses, and concurrent cycles) over the same span, per million
+     * records: what a case's extra allocation and extra objects held while records are in flight cost.
      */
     record Run(double recordsPerSecond, long elapsedMs, long caughtUpMs, double cpuNanosPerRecord,
-               double producerCpuNanosPerRecord, double auditorCpuNanosPerRecord, double recordsPerRequest) {
+               double producerCpuNanosPerRecord, double auditorCpuNanosPerRecord, double recordsPerRequest,
+               double gcMillisPerMillion) {
         double endToEndPerSecond(long records) {
             return caughtUpMs < 0 ? recordsPerSecond : records * 1000.0 / Math.max(1, elapsedMs + caughtUpMs);
         }
@@ -155,9 +158,9 @@ public final class AuditBench implements Callable<Integer> {
                     Run r = run(c, log, bootstrap, topic, payload);
                     log.deleteTopic(topic);
                     err.printf(Locale.ROOT, "audit-bench: round %d%s %-21s %,10.0f records/s  %,6d ms  CPU ns/record: %,6.0f "
-                                    + "process, %,5.0f producer, %,4.0f auditor; %,5.0f records/request%s%n", round,
+                                    + "process, %,5.0f producer, %,4.0f auditor; GC %,4.0f ms per million; %,5.0f records/request%s%n", round,
                             BenchRounds.label(measured), c, r.recordsPerSecond(), r.elapsedMs(), r.cpuNanosPerRecord(),
-                            r.producerCpuNanosPerRecord(), r.auditorCpuNanosPerRecord(), r.recordsPerRequest(),
+                            r.producerCpuNanosPerRecord(), r.auditorCpuNanosPerRecord(), r.gcMillisPerMillion(), r.recordsPerRequest(),
                             r.caughtUpMs() < 0 ? "" : String.format(Locale.ROOT, ", auditor caught up %,d ms after the last ack", r.caughtUpMs()));
                     if (measured) {
                         results.get(c).add(r);
@@ -216,6 +219,7 @@ public final class AuditBench implements Callable<Integer> {
             String ioThread = "kafka-producer-network-thread | audit-bench-" + c;
             Map<Long, Long> threadCpuStart = threads ? threadCpus() : Map.of();
             long cpuStart = processCpuNanos();
+            long gcStart = gcMillis();
             long producerCpuStart = threadCpuNanos(ioThread) + threadCpuNanos(Thread.currentThread().getName());
             long auditorCpuStart = threadCpuNanos("sluice-log-auditor");
             long start = System.nanoTime();
@@ -240,6 +244,7 @@ public final class AuditBench implements Callable<Integer> {
                 caughtUpMs = (System.nanoTime() - acked) / 1_000_000;
             }
             long cpu = processCpuNanos() - cpuStart;
+            long gc = gcMillis() - gcStart;
             double perRequest = metric(producer, "records-per-request-avg");
             if (threads) {
                 printThreadCpu(c, threadCpuStart);
@@ -261,7 +266,7 @@ public final class AuditBench implements Callable<Integer> {
             }
             long elapsedMs = Math.max(1, (acked - start) / 1_000_000);
             return new Run(records * 1e9 / (acked - start), elapsedMs, caughtUpMs, (double) cpu / records,
-                    (double) producerCpu / records, (double) auditorCpu / records, perRequest);
+                    (double) producerCpu / records, (double) auditorCpu / records, perRequest, gc * 1e6 / records);
         } finally {
             if (auditor != null) {
                 auditor.close();
@@ -273,10 +278,10 @@ public final class AuditBench implements Callable<Integer> {
         out.printf(Locale.ROOT, "%nAudit overhead: %,d records per run, values %d-%d bytes, %d partitions, acks=all, idempotent, "
                 + "linger.ms=%d, %d warm-up + %d runs, %d CPUs%n", records, valueMin, valueMax, partitions, lingerMs, warmups, runs,
                 Runtime.getRuntime().availableProcessors());
-        out.printf(Locale.ROOT, "%-21s %10s %10s %10s %8s | %8s %8s %8s %8s | %9s %11s%n", "", "rec/s", "", "", "",
-                "CPU ns", "/record", "", "", "auditor", "");
-        out.printf(Locale.ROOT, "%-21s %10s %10s %10s %8s | %8s %8s %8s %8s | %9s %11s%n", "case", "median", "min", "max",
-                "vs plain", "process", "vs plain", "producer", "auditor", "caught up", "to caught/s");
+        out.printf(Locale.ROOT, "%-21s %10s %10s %10s %8s | %8s %8s %8s %8s | %7s | %9s %11s%n", "", "rec/s", "", "", "",
+                "CPU ns", "/record", "", "", "GC ms", "auditor", "");
+        out.printf(Locale.ROOT, "%-21s %10s %10s %10s %8s | %8s %8s %8s %8s | %7s | %9s %11s%n", "case", "median", "min", "max",
+                "vs plain", "process", "vs plain", "producer", "auditor", "per M", "caught up", "to caught/s");
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("records", records);
         json.put("cpus", Runtime.getRuntime().availableProcessors());
@@ -298,16 +303,18 @@ public final class AuditBench implements Callable<Integer> {
             double cpu = BenchRounds.median(rs, Run::cpuNanosPerRecord);
             double producerCpu = BenchRounds.median(rs, Run::producerCpuNanosPerRecord);
             double auditorCpu = BenchRounds.median(rs, Run::auditorCpuNanosPerRecord);
+            double gc = BenchRounds.median(rs, Run::gcMillisPerMillion);
             String ratio = plain > 0 ? String.format(Locale.ROOT, "%.3f", med / plain) : "n/a";
             String cpuRatio = plainCpu > 0 ? String.format(Locale.ROOT, "%.3f", cpu / plainCpu) : "n/a";
-            out.printf(Locale.ROOT, "%-21s %10.0f %10.0f %10.0f %8s | %8.0f %8s %8.0f %8.0f | %9s %11s%n", e.getKey(), med,
-                    rate.min(), rate.max(), ratio, cpu, cpuRatio, producerCpu, auditorCpu,
+            out.printf(Locale.ROOT, "%-21s %10.0f %10.0f %10.0f %8s | %8.0f %8s %8.0f %8.0f | %7.0f | %9s %11s%n", e.getKey(), med,
+                    rate.min(), rate.max(), ratio, cpu, cpuRatio, producerCpu, auditorCpu, gc,
                     log ? String.format(Locale.ROOT, "%.0f", caught) : "-", log ? String.format(Locale.ROOT, "%.0f", endToEnd) : "-");
             Map<String, Object> c = new LinkedHashMap<>();
             rate.putRecordsPerSecond(c);
             c.put("cpu_ns_per_record_median", Math.round(cpu));
             c.put("producer_cpu_ns_per_record_median", Math.round(producerCpu));
             c.put("auditor_cpu_ns_per_record_median", Math.round(auditorCpu));
+            c.put("gc_ms_per_million_records_median", Math.round(gc));
             c.put("records_per_request_median", Math.round(BenchRounds.median(rs, Run::recordsPerRequest)));
             if (plain > 0) {
                 c.put("vs_plain", Math.round(med / plain * 1000) / 1000.0);
@@ -459,5 +466,14 @@ public final class AuditBench implements Callable<Integer> {
     private static long processCpuNanos() {
         java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
+    }
+
+    /** Collection time so far, summed over the collectors (G1: young and mixed pauses, and concurrent cycles). */
+    private static long gcMillis() {
+        long ms = 0;
+        for (java.lang.management.GarbageCollectorMXBean gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            ms += Math.max(0, gc.getCollectionTime());
+        }
+        return ms;
     }
 }
