@@ -91,6 +91,9 @@ public final class AuditBench implements Callable<Integer> {
     List<String> caseIds = DEFAULT;
     @Option(names = "--seed", description = "payload generator seed (default: ${DEFAULT-VALUE})")
     long seed = 42;
+    @Option(names = "--fresh-bytes", description = "copy each key and value into new arrays just before its send, in every "
+            + "case, as a serializer hands the producer bytes it has just written (in cache) instead of the pool's")
+    boolean freshBytes;
     @Option(names = "--threads", description = "print each run's CPU time per thread (the top 8)")
     boolean threads;
     @Option(names = "--dir", description = "the log's data directory; emptied first (default: ${DEFAULT-VALUE})")
@@ -224,7 +227,13 @@ public final class AuditBench implements Callable<Integer> {
             long auditorCpuStart = threadCpuNanos("sluice-log-auditor");
             long start = System.nanoTime();
             for (int i = 0; i < records; i++) {
-                producer.send(new ProducerRecord<>(topic, payload.key(i), payload.value(i)), cb);
+                byte[] key = payload.key(i);
+                byte[] value = payload.value(i);
+                if (freshBytes) {
+                    key = key.clone();
+                    value = value.clone();
+                }
+                producer.send(new ProducerRecord<>(topic, key, value), cb);
             }
             producer.flush();
             long acked = System.nanoTime();
