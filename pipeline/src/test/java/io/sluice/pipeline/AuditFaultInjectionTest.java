@@ -6,6 +6,7 @@ import static io.sluice.pipeline.AuditVerdicts.assertCompleteExcept;
 import static io.sluice.pipeline.AuditVerdicts.byBucket;
 import static io.sluice.pipeline.AuditVerdicts.comparison;
 import static io.sluice.pipeline.AuditVerdicts.counts;
+import static io.sluice.pipeline.AuditVerdicts.assertNewestComplete;
 import static io.sluice.pipeline.AuditVerdicts.last;
 import static io.sluice.pipeline.AuditVerdicts.name;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -155,19 +156,15 @@ class AuditFaultInjectionTest {
         assertThat(comparison(v, Tier.SINK, Tier.WAREHOUSE).digestsDiffer()).as("sink and warehouse row digests differ")
                 .isFalse();
         assertCompleteExcept(verdicts, views.perBucket(), Set.of(bucket(1)));
-        assertThat(last(verdicts).status()).as("the newest bucket: every tier was caught up").isEqualTo(BucketStatus.COMPLETE);
-        assertThat(counts(last(verdicts))).as("last bucket per tier").containsExactly(30L, 30L, 30L, 30L);
+        assertNewestComplete(verdicts, 30);
     }
 
     @Test
     void rowsReCommittedByAReplayThatIgnoredTheJournalAreDuplicatedBetweenSinkAndWarehouse() throws Exception {
         // given two hours of page views committed, 20 in each of buckets 0-11 (an hour's rows in its own directory)
         String topic = "replayed";
-        stack.env.createTopic(topic, 1);
         AuditBatch views = AuditBatch.inBuckets("view-", 20, 0, 11);
-        stack.produce(topic, 0, views);
-        SluiceIngest ingest = stack.ingest(topic, "snappy");
-        stack.ingestAll(ingest);
+        SluiceIngest ingest = stack.committed(topic, views, "snappy");
 
         // when the first half of the first data file is committed again, as a file of its own
         TableReader reader = AuditedStack.reader(ingest, topic);
@@ -196,19 +193,15 @@ class AuditFaultInjectionTest {
             assertThat(v.missing()).isZero();
         });
         assertCompleteExcept(verdicts, views.perBucket(), duplicates.keySet());
-        assertThat(last(verdicts).status()).as("the newest bucket: every tier was caught up").isEqualTo(BucketStatus.COMPLETE);
-        assertThat(counts(last(verdicts))).as("last bucket per tier").containsExactly(20L, 20L, 20L, 20L);
+        assertNewestComplete(verdicts, 20);
     }
 
     @Test
     void aByteFlippedInAStringOfAnUncompressedFileMakesExactlyThatRowsBucketCorrupt() throws Exception {
         // given 30 page views in each of buckets 0-5 committed without compression
         String topic = "flipped";
-        stack.env.createTopic(topic, 1);
         AuditBatch views = AuditBatch.inBuckets("view-", 30, 0, 5);
-        stack.produce(topic, 0, views);
-        SluiceIngest ingest = stack.ingest(topic, "none");
-        stack.ingestAll(ingest);
+        SluiceIngest ingest = stack.committed(topic, views, "none");
 
         // when one byte of one page view's id (record 65, in bucket 2) is flipped in its committed file
         String id = views.id(65);
@@ -233,19 +226,15 @@ class AuditFaultInjectionTest {
         assertThat(v.missing()).isZero();
         assertThat(v.duplicated()).isZero();
         assertCompleteExcept(verdicts, views.perBucket(), Set.of(changed));
-        assertThat(last(verdicts).status()).as("the newest bucket: every tier was caught up").isEqualTo(BucketStatus.COMPLETE);
-        assertThat(counts(last(verdicts))).as("last bucket per tier").containsExactly(30L, 30L, 30L, 30L);
+        assertNewestComplete(verdicts, 30);
     }
 
     @Test
     void aCompressedBlockThatNoLongerReadsMakesExactlyTheBucketsOfItsRowsCorrupt() throws Exception {
         // given two hours of page views committed with snappy, 20 in each of buckets 0-11
         String topic = "damaged";
-        stack.env.createTopic(topic, 1);
         AuditBatch views = AuditBatch.inBuckets("view-", 20, 0, 11);
-        stack.produce(topic, 0, views);
-        SluiceIngest ingest = stack.ingest(topic, "snappy");
-        stack.ingestAll(ingest);
+        SluiceIngest ingest = stack.committed(topic, views, "snappy");
 
         // when a byte in the first block of the first data file is flipped, so that the block no longer reads
         TableReader reader = AuditedStack.reader(ingest, topic);
@@ -275,8 +264,7 @@ class AuditFaultInjectionTest {
             assertThat(v.duplicated()).isZero();
         });
         assertCompleteExcept(verdicts, views.perBucket(), inFile.keySet());
-        assertThat(last(verdicts).status()).as("the newest bucket: every tier was caught up").isEqualTo(BucketStatus.COMPLETE);
-        assertThat(counts(last(verdicts))).as("last bucket per tier").containsExactly(20L, 20L, 20L, 20L);
+        assertNewestComplete(verdicts, 20);
     }
 
     @Test
@@ -284,11 +272,8 @@ class AuditFaultInjectionTest {
         // given 20 page views in each of buckets 0-8 (days ago), ingested, judged with 30 minutes of allowed lateness:
         // every tier was caught up with the partition since, so every bucket is judged
         String topic = "late";
-        stack.env.createTopic(topic, 1);
         AuditBatch views = AuditBatch.inBuckets("view-", 20, 0, 8);
-        stack.produce(topic, 0, views);
-        SluiceIngest ingest = stack.ingest(topic, "snappy");
-        stack.ingestAll(ingest);
+        SluiceIngest ingest = stack.committed(topic, views, "snappy");
         stack.verifyWarehouse(ingest, topic);
         Duration lateness = Duration.ofMinutes(30);
         List<BucketVerdict> before = stack.verdicts(topic, lateness);

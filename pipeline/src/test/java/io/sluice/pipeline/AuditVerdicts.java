@@ -80,4 +80,11 @@ final class AuditVerdicts {
     static BucketVerdict last(List<BucketVerdict> verdicts) {
         return verdicts.get(verdicts.size() - 1);
     }
+
+    /** The newest bucket, whose end no tier passed but every tier was caught up with, is judged and COMPLETE. */
+    static void assertNewestComplete(List<BucketVerdict> verdicts, long n) {
+        BucketVerdict newest = last(verdicts);
+        assertThat(newest.status()).as("the newest bucket: every tier was caught up").isEqualTo(BucketStatus.COMPLETE);
+        assertThat(counts(newest)).as("newest bucket per tier").containsExactly(n, n, n, n);
+    }
 }

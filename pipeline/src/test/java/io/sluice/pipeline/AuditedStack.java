@@ -183,6 +183,15 @@ final class AuditedStack implements AutoCloseable {
     }
 
     /** Runs a job until it has committed everything the log holds, then closes it (publishing the last commits). */
+    /** A one-partition topic holding {@code batch} from the auditing producer, ingested whole into a table. */
+    SluiceIngest committed(String topic, AuditBatch batch, String codec) throws InterruptedException {
+        env.createTopic(topic, 1);
+        produce(topic, 0, batch);
+        SluiceIngest ingest = ingest(topic, codec);
+        ingestAll(ingest);
+        return ingest;
+    }
+
     void ingestAll(SluiceIngest ingest) throws InterruptedException {
         ingestAll(ingest, PATIENCE);
     }
