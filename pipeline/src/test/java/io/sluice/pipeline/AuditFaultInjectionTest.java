@@ -3,6 +3,7 @@ package io.sluice.pipeline;
 import static io.sluice.pipeline.AuditBatch.bucket;
 import static io.sluice.pipeline.AuditVerdicts.assertComplete;
 import static io.sluice.pipeline.AuditVerdicts.assertCompleteExcept;
+import static io.sluice.pipeline.AuditVerdicts.between;
 import static io.sluice.pipeline.AuditVerdicts.byBucket;
 import static io.sluice.pipeline.AuditVerdicts.comparison;
 import static io.sluice.pipeline.AuditVerdicts.counts;
@@ -185,10 +186,8 @@ class AuditFaultInjectionTest {
             BucketVerdict v = byBucket.get(start);
             assertThat(v.status()).as("%s: %s", name(start), v).isEqualTo(BucketStatus.DUPLICATED);
             assertThat(v.duplicated()).as("%s: duplicated", name(start)).isEqualTo(n);
-            assertThat(v.duplicatedBetween()).as("%s: duplicated between", name(start)).hasValueSatisfying(c -> {
-                assertThat(c.upstream()).isEqualTo(Tier.SINK);
-                assertThat(c.downstream()).isEqualTo(Tier.WAREHOUSE);
-            });
+            assertThat(v.duplicatedBetween()).as("%s: duplicated between", name(start))
+                    .hasValueSatisfying(between(Tier.SINK, Tier.WAREHOUSE));
             assertThat(counts(v)).as("%s: counts per tier", name(start)).containsExactly(20L, 20L, 20L, 20L + n);
             assertThat(v.missing()).isZero();
         });
@@ -297,10 +296,7 @@ class AuditFaultInjectionTest {
         BucketVerdict one = byBucket(stopped).get(bucket(1));
         assertThat(one.status()).as("%s", one).isEqualTo(BucketStatus.INCOMPLETE);
         assertThat(one.missing()).isEqualTo(15);
-        assertThat(one.lostBetween()).hasValueSatisfying(c -> {
-            assertThat(c.upstream()).isEqualTo(Tier.LOG);
-            assertThat(c.downstream()).isEqualTo(Tier.SINK);
-        });
+        assertThat(one.lostBetween()).hasValueSatisfying(between(Tier.LOG, Tier.SINK));
         assertThat(counts(one)).as("bucket 1 per tier").containsExactly(35L, 35L, 20L, 20L);
         BucketVerdict pending = byBucket(stopped).get(recent);
         assertThat(pending.status()).as("%s", pending).isEqualTo(BucketStatus.PENDING);

@@ -13,6 +13,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /** Checks on the judge's verdicts when all four tiers report: producer, log, sink and warehouse. */
 final class AuditVerdicts {
@@ -86,5 +87,13 @@ final class AuditVerdicts {
         BucketVerdict newest = last(verdicts);
         assertThat(newest.status()).as("the newest bucket: every tier was caught up").isEqualTo(BucketStatus.COMPLETE);
         assertThat(counts(newest)).as("newest bucket per tier").containsExactly(n, n, n, n);
+    }
+
+    /** What a loss or a duplication must show: the pair of tiers it happened between. */
+    static Consumer<Comparison> between(Tier upstream, Tier downstream) {
+        return c -> {
+            assertThat(c.upstream()).as("upstream tier").isEqualTo(upstream);
+            assertThat(c.downstream()).as("downstream tier").isEqualTo(downstream);
+        };
     }
 }
