@@ -40,7 +40,7 @@ class LogCleanerTest {
 
     private PartitionLog compactedTopic(String... overrides) {
         log = LogManager.open(LogManagerConfig.defaults(dir).withTime(time));
-        Map<String, String> config = new HashMap<>(PartitionLogTest.NO_AUTO_FLUSH);
+        Map<String, String> config = new HashMap<>(PartitionLogFixture.NO_AUTO_FLUSH);
         config.put(TopicConfig.CLEANUP_POLICY, "compact");
         config.put(TopicConfig.SEGMENT_BYTES, "1024");
         for (int i = 0; i < overrides.length; i += 2) {
@@ -160,7 +160,7 @@ class LogCleanerTest {
         // then
         Map<Long, String> expected = expectedAfterCompaction(written, activeBase);
         assertThat(removed).as("records removed").isEqualTo(written.size() - expected.size());
-        assertThat(PartitionLogTest.readAll(p)).as("records after compaction").isEqualTo(expected);
+        assertThat(PartitionLogFixture.readAll(p)).as("records after compaction").isEqualTo(expected);
         assertThat(p.logEndOffset()).as("offsets are never renumbered").isEqualTo(end);
         assertThat(p.highWatermark()).isEqualTo(end);
         assertThat(p.logStartOffset()).isZero();
@@ -187,7 +187,7 @@ class LogCleanerTest {
 
         // then
         assertThat(Files.readAllBytes(SegmentFiles.log(p.dir(), activeBase))).isEqualTo(activeBytes);
-        Map<Long, String> all = PartitionLogTest.readAll(p);
+        Map<Long, String> all = PartitionLogFixture.readAll(p);
         assertThat(all.values().stream().filter(v -> v.startsWith("hot-")).toList())
                 .containsExactly("hot-0", "hot-1", "hot-2");
         assertThat(all).isEqualTo(expectedAfterCompaction(written, activeBase));
@@ -205,7 +205,7 @@ class LogCleanerTest {
         // then
         assertThat(removed).isZero();
         p.flush();
-        assertThat(PartitionLogTest.readAll(p)).isEqualTo(asMap(written));
+        assertThat(PartitionLogFixture.readAll(p)).isEqualTo(asMap(written));
     }
 
     @Test
@@ -225,7 +225,7 @@ class LogCleanerTest {
         log.compactNow("t", 0);
 
         // then: the tombstone stays, the value it deletes is gone
-        Map<Long, String> afterFirst = PartitionLogTest.readAll(p);
+        Map<Long, String> afterFirst = PartitionLogFixture.readAll(p);
         assertThat(afterFirst).containsEntry(tombstone, null);
         assertThat(afterFirst).doesNotContainKey(0L);
         assertThat(afterFirst).containsEntry(1L, "kept-1");
@@ -235,14 +235,14 @@ class LogCleanerTest {
         log.compactNow("t", 0);
 
         // then
-        assertThat(PartitionLogTest.readAll(p)).containsEntry(tombstone, null);
+        assertThat(PartitionLogFixture.readAll(p)).containsEntry(tombstone, null);
 
         // when: cleaned once delete.retention.ms has passed since the first cleaning
         time.advance(2);
         log.compactNow("t", 0);
 
         // then
-        Map<Long, String> afterLast = PartitionLogTest.readAll(p);
+        Map<Long, String> afterLast = PartitionLogFixture.readAll(p);
         assertThat(afterLast).doesNotContainKey(tombstone);
         assertThat(afterLast).containsEntry(1L, "kept-1");
         long activeBase = p.segmentBaseOffsets().get(p.segmentCount() - 1);
@@ -285,7 +285,7 @@ class LogCleanerTest {
 
         // then
         assertThat(p.segmentCount()).isEqualTo(2);
-        assertThat(PartitionLogTest.readAll(p)).isEqualTo(expectedAfterCompaction(written, activeBase));
+        assertThat(PartitionLogFixture.readAll(p)).isEqualTo(expectedAfterCompaction(written, activeBase));
         for (int i = 0; i < 60; i++) {
             assertThat(p.offsetForTimestamp(1000 + i)).as("timestamp %d", 1000 + i)
                     .contains(new TimestampOffset(1000 + i, i));
@@ -306,7 +306,7 @@ class LogCleanerTest {
         // when / then: clean restart
         PartitionLog q = reopen(true);
         assertThat(q.segmentBaseOffsets()).isEqualTo(segments);
-        assertThat(PartitionLogTest.readAll(q)).isEqualTo(expected);
+        assertThat(PartitionLogFixture.readAll(q)).isEqualTo(expected);
         try (var files = Files.list(q.dir())) {
             assertThat(files.map(f -> f.getFileName().toString()).filter(n -> n.contains(".deleted")
                     || n.contains(".cleaned") || n.contains(".swap")).toList()).as("leftover files after restart").isEmpty();
@@ -314,7 +314,7 @@ class LogCleanerTest {
 
         // when / then: unclean restart, then appends and another compaction
         q = reopen(false);
-        assertThat(PartitionLogTest.readAll(q)).isEqualTo(expected);
+        assertThat(PartitionLogFixture.readAll(q)).isEqualTo(expected);
         long next = q.logEndOffset();
         List<Written> more = new ArrayList<>(written);
         more.addAll(append(q, new String[] {"k0"}, new String[] {"k0-final"}));
@@ -324,6 +324,6 @@ class LogCleanerTest {
         q.flush();
         log.compactNow("t", 0);
         long newActive = q.segmentBaseOffsets().get(q.segmentCount() - 1);
-        assertThat(PartitionLogTest.readAll(q)).isEqualTo(expectedAfterCompaction(more, newActive));
+        assertThat(PartitionLogFixture.readAll(q)).isEqualTo(expectedAfterCompaction(more, newActive));
     }
 }
