@@ -6,10 +6,8 @@ import io.sluice.audit.AuditConfig;
 import io.sluice.pipeline.internals.LogOffsets;
 import io.sluice.pipeline.internals.PipelineMetrics;
 import io.sluice.pipeline.internals.TableSinks;
-import io.sluice.sink.JournalEntry;
 import io.sluice.sink.TableSink;
 import io.sluice.sink.TableSpec;
-import io.sluice.sink.audit.SinkAuditPublisher;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -80,7 +78,7 @@ public final class IngestionJob implements AutoCloseable {
     private final Duration discoveryInterval;
     private final String description;
     private final AuditConfig audit;
-    private SinkAuditPublisher auditPublisher;
+    private SinkAuditReporter auditReporter;
 
     private final Object lock = new Object();
     private ScheduledExecutorService scheduler;
@@ -93,7 +91,6 @@ public final class IngestionJob implements AutoCloseable {
     private final Map<String, String> stopped = new ConcurrentHashMap<>();
     private final Map<TopicPartition, Long> lag = new ConcurrentHashMap<>();
     private final Set<String> gauges = ConcurrentHashMap.newKeySet();
-    private final Set<String> bucketWarned = ConcurrentHashMap.newKeySet();
     private volatile int starts;
     private volatile boolean closed;
 
@@ -132,7 +129,7 @@ public final class IngestionJob implements AutoCloseable {
             long every = discoveryInterval.toMillis();
             scheduler.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
             if (audit != null) {
-                auditPublisher = new SinkAuditPublisher(audit);
+                auditReporter = new SinkAuditReporter(ingest, audit);
                 long publishEvery = audit.publishInterval().toMillis();
                 scheduler.scheduleWithFixedDelay(this::publishAuditQuietly, publishEvery, publishEvery,
                         TimeUnit.MILLISECONDS);
@@ -152,44 +149,10 @@ public final class IngestionJob implements AutoCloseable {
         }
     }
 
-    /**
-     * Publishes the sink tier of every table being read: its journal heads, and the partitions that hold records
-     * but have committed nothing yet (they hold the topic PENDING). Caller holds {@code lock}.
-     */
+    /** Publishes the sink tier of every table being read. Caller holds {@code lock}. */
     private void publishAudit() {
-        if (auditPublisher == null || log == null) {
-            return;
-        }
-        List<TopicPartition> partitions = LogOffsets.partitions(reading);
-        long asOf = System.currentTimeMillis(); // before the end offsets: a journal at them has every earlier record
-        Map<TopicPartition, Long> end = log.latest(partitions);
-        Map<TopicPartition, Long> start = log.earliest(partitions);
-        Map<String, TableSpec> specs = new TreeMap<>();
-        Map<String, List<TopicPartition>> withRecords = new HashMap<>();
-        for (TopicPartition tp : partitions) {
-            TableSpec spec = ingest.tables().tableFor(tp.topic());
-            specs.put(spec.name(), spec);
-            List<TopicPartition> mine = withRecords.computeIfAbsent(spec.name(), k -> new ArrayList<>());
-            if (end.getOrDefault(tp, 0L) > start.getOrDefault(tp, 0L)) {
-                mine.add(tp);
-            }
-        }
-        for (TableSpec spec : specs.values()) {
-            if (spec.auditBucket().toMillis() != audit.buckets().widthMillis() && bucketWarned.add(spec.name())) {
-                LOG.warn("table {} counts the audit in buckets of {} but the audit is configured with {} ms buckets:"
-                        + " the tiers cannot be compared bucket by bucket", spec.name(), spec.auditBucket(),
-                        audit.buckets().widthMillis());
-            }
-            Map<TopicPartition, JournalEntry> heads = new HashMap<>(TableSinks.sink(spec, ingest.hadoopConfiguration(),
-                    ingest.schemaRegistryUrl(), ingest.commitHook()).heads());
-            heads.keySet().retainAll(partitions);
-            Map<TopicPartition, Long> caughtUp = new HashMap<>();
-            heads.forEach((tp, head) -> {
-                if (head.toOffset() + 1 >= end.getOrDefault(tp, Long.MAX_VALUE)) {
-                    caughtUp.put(tp, asOf);
-                }
-            });
-            auditPublisher.publish(spec.name(), heads, withRecords.getOrDefault(spec.name(), List.of()), caughtUp);
+        if (auditReporter != null && log != null) {
+            auditReporter.publish(log, reading);
         }
     }
 
@@ -465,13 +428,13 @@ public final class IngestionJob implements AutoCloseable {
             try {
                 stopPipeline();
             } finally {
-                if (auditPublisher != null) {
+                if (auditReporter != null) {
                     try {
                         publishAudit(); // the last commits
                     } catch (RuntimeException e) {
                         LOG.warn("publishing the sink audit at close failed; the next run publishes it", e);
                     } finally {
-                        auditPublisher.close();
+                        auditReporter.close();
                     }
                 }
                 if (log != null) {
