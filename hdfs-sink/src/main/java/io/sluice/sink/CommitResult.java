@@ -9,8 +9,10 @@ import java.util.Set;
  * @param skipped           records handed in that the journal already covered (a replay), dropped
  * @param closedPartitions  partitions this commit marked {@code _SUCCESS}
  * @param latePartitions    already-closed partitions this commit wrote to
+ * @param leftover          what was handed in past a break in coverage, for a later commit; null if nothing
  */
-public record CommitResult(JournalEntry entry, long skipped, Set<String> closedPartitions, Set<String> latePartitions) {
+public record CommitResult(JournalEntry entry, long skipped, Set<String> closedPartitions, Set<String> latePartitions,
+                           CommitBatch leftover) {
     public boolean committed() {
         return entry != null;
     }

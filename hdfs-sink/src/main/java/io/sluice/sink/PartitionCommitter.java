@@ -3,196 +3,363 @@ package io.sluice.sink;
 import com.codahale.metrics.Timer;
 import io.sluice.audit.Buckets;
 import io.sluice.audit.RecordDigest;
+import io.sluice.sink.CommitBatch.Item;
+import io.sluice.sink.CommitPlanner.Plan;
 import io.sluice.sink.JournalEntry.CommittedFile;
 import io.sluice.sink.internals.AuditTally;
+import io.sluice.sink.internals.CommitFiles;
 import io.sluice.sink.internals.Journal;
 import io.sluice.sink.internals.SchemaHistory.IncompatibleSchemaException;
+import io.sluice.sink.internals.SourceWriters;
+import io.sluice.sink.internals.SourceWriters.Registration;
+import io.sluice.sink.internals.TablePaths;
 import io.sluice.sink.internals.TableState;
+import io.sluice.sink.internals.TableState.Renamer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.ToLongFunction;
 import org.apache.avro.Schema;
+import org.apache.hadoop.fs.Path;
+import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Commits one source partition's records into one table, exactly once. Each {@link #commit} covers the
- * contiguous offset range from where the journal stands up to the offset the caller has consumed, and
- * every file holding records of that range, in one atomic journal entry:
+ * One writer of one source partition of one table: commits what a pipeline consumed from the partition, exactly once,
+ * fenced against every other writer of the partition in any JVM. Each {@link #commit} is one step of the protocol:
  *
  * <ol>
- *   <li>drop what the journal already covers (a replay after a crash or a runner restart);</li>
- *   <li>write and sync every file under a temporary name;</li>
- *   <li>write the journal entry (the commit point);</li>
- *   <li>rename the files into place, then close partitions the table's progress has passed.</li>
+ *   <li>decide the range ({@link CommitPlanner}): from where the journal stands, as far as the batch's coverage
+ *       chains without a break; replays below the journal are dropped (one that falls in a hole of a committed range
+ *       fails loudly instead), items past a break wait for a later batch;</li>
+ *   <li>write and sync every file in this writer's own directory ({@code _sluice/writers/<source>/<epoch>.<id>/});</li>
+ *   <li>write the journal entry: its draft in the same directory, renamed to its number without replacing (the
+ *       commit point: a fenced writer has no directory and cannot pass it);</li>
+ *   <li>rename the files into place, then leave late markers and close the partitions the table's progress has
+ *       passed.</li>
  * </ol>
  *
- * A crash before 3 leaves temporary files that {@link TableSink#recover} deletes, and the range is read again
- * from the log; a crash after 3 leaves renames that recovery finishes. Readers only ever see whole files.
+ * Opening a committer registers a new writer, which moves every older writer's directory away (fences it) and then
+ * finishes the journal's newest entry from wherever its files are: a crash before 3 leaves files that nothing names
+ * (deleted), one after 3 leaves renames that the next writer finishes. Readers only ever see whole files.
  *
- * <p>Not thread-safe: one source partition has one committer at a time (Beam processes a key in one place).
+ * <p>Not thread-safe: a source partition's commits come from one thread at a time (Beam processes a key in one place
+ * at a time). Two committers of one source partition (two JVMs, two attempts of a job) may exist at once; the newer
+ * one's registration fences the older, whose next commit throws {@link WriterFencedException}.
  */
 public final class PartitionCommitter {
     private static final Logger LOG = LoggerFactory.getLogger(PartitionCommitter.class);
+    /** Commits in a row that found the same break in coverage before the committer calls it lost, not late. */
+    static final int BREAK_PATIENCE = 30;
 
     private final TableState table;
     private final String topic;
     private final int partition;
+    private final TopicPartition tp;
     private final Journal journal;
-    private long nextOffset;
-    private long seq;
-    private long maxEventTime;
-    /** The audit counts as of the newest entry (null before the first entry, or in entries older than the audit). */
-    private JournalEntry.AuditState audit;
+    private final SourceWriters writers;
+    private final PipelineRun run;
+    private final Map<Long, JournalEntry> entryCache = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, JournalEntry> eldest) {
+            return size() > 64;
+        }
+    };
+    private Registration registration;
+    private JournalEntry head;
     /** A commit failed part-way: this committer's view of the journal may be wrong until it recovers again. */
     private boolean needsRecovery;
+    private WriterFencedException fenced;
+    private long breakAt = -1;
+    private int breakSeen;
 
-    PartitionCommitter(TableState table, String topic, int partition) {
+    PartitionCommitter(TableState table, String topic, int partition, PipelineRun run) {
         this.table = table;
         this.topic = topic;
         this.partition = partition;
+        this.tp = new TopicPartition(topic, partition);
+        this.run = run;
         this.journal = new Journal(table.sfs(), table.paths().journal(topic, partition));
-        recover();
+        this.writers = new SourceWriters(table.sfs(), table.paths(), table.spec().name(), topic, partition);
+        try {
+            table.claims().checkWriter(run);
+            JournalEntry newest = journal.newest().orElse(null);
+            registration = writers.register(run, newest == null || newest.writer() == null ? 0 : newest.writer().epoch());
+            recover();
+        } catch (IOException e) {
+            throw new UncheckedIOException("registering a writer of " + topic + "-" + partition + " in table "
+                    + table.spec().name() + " failed", e);
+        }
     }
 
     /**
      * Loads where this source partition stands from its journal, after finishing the newest entry's renames and
-     * deleting temporary files. Run when the committer is made and again after a commit failed part-way: the
-     * journal invariant (entry n's renames are done before entry n+1 is written) only holds if a commit that
-     * failed after its entry became durable is finished before the next one starts; otherwise recovery, which
-     * only finishes the newest entry, would delete the older entry's committed files.
+     * deleting what nothing names: fenced writers' directories, a failed commit's files in this writer's own, and the
+     * temporary files of Sluice 0.1. Run when the committer is made and again after a commit failed part-way: the
+     * journal invariant (entry n's renames are done before entry n+1 is written) only holds if a commit that failed
+     * after its entry became durable is finished before the next one starts.
      */
-    private void recover() {
-        try {
-            JournalEntry newest = table.recoverSource(topic, partition);
-            nextOffset = newest == null ? -1 : newest.nextOffset();
-            seq = newest == null ? 0 : newest.seq();
-            maxEventTime = newest == null ? -1 : newest.maxEventTime();
-            audit = newest == null ? null : newest.audit();
-            needsRecovery = false;
-        } catch (IOException e) {
-            throw new UncheckedIOException("recovering the journal of " + topic + "-" + partition + " in table "
-                    + table.spec().name() + " failed", e);
+    private void recover() throws IOException {
+        if (!writers.isLive(registration)) {
+            throw fenced("it was fenced by a newer writer");
         }
+        JournalEntry newest = journal.newest().orElse(null);
+        if (newest != null) {
+            table.applyRenames(newest, Renamer.RECOVERY);
+            table.sawHead(newest);
+            lateMarkersAfterRenames(newest, committedPartitions(newest));
+        }
+        // listed before the journal is read again: every entry of a writer fenced by then is in that reading
+        List<String> fencedNow = writers.fencedNames();
+        JournalEntry fresh = journal.newest().orElse(null);
+        writers.deleteFenced(fencedNow, fresh, fresh == null || table.isPlaced(fresh));
+        writers.clearOwn(registration);
+        journal.deleteTemporaries();
+        if (newest == null || newest.version() > 1 || table.isPlaced(newest)) {
+            // Sluice 0.1's files of commits that never reached the journal (its writer cannot be live: the claim
+            // refused the table while it committed recently)
+            table.sfs().deleteRecursively(table.paths().tmp(topic, partition));
+        }
+        head = newest;
+        needsRecovery = false;
+    }
+
+    private boolean liveQuietly() {
+        try {
+            return writers.isLive(registration);
+        } catch (IOException e) {
+            return true; // cannot tell: report the original error
+        }
+    }
+
+    private WriterFencedException fenced(String why) {
+        fenced = new WriterFencedException("writer " + registration.name() + " of " + topic + "-" + partition
+                + " in table " + table.spec().name() + " (run " + run.shortId() + ", pipeline " + run.pipeline()
+                + ") may commit nothing more: " + why);
+        return fenced;
     }
 
     public String topic() { return topic; }
     public int partition() { return partition; }
 
-    /** Every offset below this is committed; -1 when this source partition has never been committed. */
-    public long nextOffset() { return nextOffset; }
+    /** This writer's name, {@code <epoch>.<id>}. */
+    public String writerName() {
+        return registration.name();
+    }
 
-    /** Whether the record at {@code offset} is already in the table. */
+    public long epoch() {
+        return registration.epoch();
+    }
+
+    /** Every offset below this is committed; -1 when this source partition has never been committed. */
+    public long nextOffset() {
+        return head == null ? -1 : head.nextOffset();
+    }
+
+    /** Whether the record at {@code offset} is already in the table (as far as this writer last read the journal). */
     public boolean isCommitted(long offset) {
-        return offset < nextOffset;
+        return offset < nextOffset();
     }
 
     /**
-     * Commits the records consumed up to and including {@code throughOffset}, with {@code filtered} records a
-     * transform filtered out that the caller can only count: the audit accounts for them in no bucket
-     * ({@link JournalEntry.AuditState#unattributed()}), so prefer {@link #commit(List, List, long, List)}.
+     * Commits the records consumed up to and including {@code throughOffset}, which the caller vouches it consumed
+     * whole, with {@code filtered} records a transform filtered out that the caller can only count: the audit
+     * accounts for them in no bucket ({@link JournalEntry.AuditState#unattributed()}), so prefer
+     * {@link #commit(List, List, long, List)}.
      */
     public CommitResult commit(List<SinkRecord> rows, List<DeadLetter> deadLetters, long throughOffset, long filtered) {
-        if (filtered < 0) {
-            throw new IllegalArgumentException("filtered must be zero or more, not " + filtered);
-        }
-        return commit(rows, deadLetters, throughOffset, List.of(), filtered);
+        return commit(CommitBatch.vouched(rows, deadLetters, List.of(), filtered, throughOffset));
     }
 
     /**
-     * Commits the records consumed up to and including {@code throughOffset}.
+     * Commits the records consumed up to and including {@code throughOffset}, which the caller vouches it consumed
+     * whole (offsets with no record in the lists are holes: absent from the log).
      *
-     * @param rows          rows to write, in any order; those at or below the journal are dropped
-     * @param deadLetters   records of the same range that go to the dead-letter table instead
-     * @param throughOffset the highest offset consumed from this source partition: the range the entry covers ends
-     *                      here even when the last records were filtered out or are absent from the log
-     * @param filtered      records of the range a transform filtered out (recorded and audited, not written); those
-     *                      at or below the journal are dropped like rows
-     * @throws TableStoppedException if the table is stopped, or stops now (an incompatible writer schema)
      * @throws IllegalArgumentException if a row, dead letter or filtered record lies past {@code throughOffset} (it
      *                                  would be lost)
      */
     public CommitResult commit(List<SinkRecord> rows, List<DeadLetter> deadLetters, long throughOffset,
                                List<FilteredRecord> filtered) {
-        return commit(rows, deadLetters, throughOffset, filtered, 0);
+        return commit(CommitBatch.vouched(rows, deadLetters, filtered, 0, throughOffset));
     }
 
-    private CommitResult commit(List<SinkRecord> rows, List<DeadLetter> deadLetters, long throughOffset,
-                                List<FilteredRecord> filteredRecords, long filteredCount) {
+    /**
+     * Commits what {@code batch} covers contiguously from where the journal stands; see {@link CommitBatch}. What lies
+     * past a break in coverage comes back in {@link CommitResult#leftover()}, for the caller to hand in again with
+     * what fills the break.
+     *
+     * @throws TableStoppedException  if the table is stopped, or stops now (an incompatible writer schema, a gap in
+     *                                the log under {@link GapPolicy#STOP}: what came before it is committed first)
+     * @throws WriterFencedException  if a newer writer fenced this one; this committer is done
+     * @throws IllegalStateException  if a replayed record falls in a hole of a committed range (the log holds a record
+     *                                the commit was sure it did not), or a break in coverage outlasts
+     *                                {@link #BREAK_PATIENCE} commits
+     */
+    public CommitResult commit(CommitBatch batch) {
+        if (fenced != null) {
+            throw new WriterFencedException(fenced.getMessage());
+        }
         table.requireRunning();
-        if (needsRecovery) {
-            recover();
+        try {
+            if (needsRecovery) {
+                recover();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("recovering the journal of " + topic + "-" + partition + " in table "
+                    + table.spec().name() + " failed", e);
         }
-        // a record past throughOffset would be dropped here and then never seen again (the next range starts
-        // after throughOffset): refuse the call rather than lose it
-        for (SinkRecord r : rows) {
-            requireWithin(r.offset(), throughOffset, r);
+        Plan plan = CommitPlanner.plan(nextOffset(), batch, table.spec().onGap());
+        checkReplays(plan.replays());
+        if (plan.skipped() > 0) {
+            table.metrics().replayedSkipped.inc(plan.skipped());
         }
-        for (DeadLetter d : deadLetters) {
-            requireWithin(d.offset(), throughOffset, d);
+        watchBreak(plan);
+        CommitResult result = new CommitResult(null, plan.skipped(), Set.of(), Set.of(), leftover(plan));
+        if (plan.commits()) {
+            result = commitRange(plan);
         }
-        for (FilteredRecord f : filteredRecords) {
-            requireWithin(f.offset(), throughOffset, "filtered record @" + f.offset());
+        if (plan.stop() != null) {
+            throw table.stop(gapReason(plan.stop()));
         }
-        List<SinkRecord> fresh = new ArrayList<>(rows.size());
-        for (SinkRecord r : rows) {
-            if (r.offset() >= nextOffset) {
-                fresh.add(r);
+        return result;
+    }
+
+    private String gapReason(OffsetGap g) {
+        return g.reason() == OffsetGap.Reason.TRUNCATED
+                ? "the log of " + tp + " no longer holds offsets " + g.from() + ".." + g.to() + " that the table"
+                        + " has committed or was reading (the topic was deleted and recreated, or its log truncated);"
+                        + " the table cannot vouch that its rows are what the log holds"
+                : "offsets " + g.from() + ".." + g.to() + " of " + tp + " were deleted by retention before they were"
+                        + " ingested (set the table's on-gap to record to accept the loss and go on)";
+    }
+
+    private static CommitBatch leftover(Plan plan) {
+        if (plan.leftover().isEmpty()) {
+            return null;
+        }
+        CommitBatch.Builder b = CommitBatch.builder();
+        for (Item i : plan.leftover()) {
+            Object p = i.payload();
+            if (p instanceof SinkRecord r) {
+                b.row(r, i.coversFrom());
+            } else if (p instanceof DeadLetter d) {
+                b.deadLetter(d, i.coversFrom());
+            } else if (p instanceof FilteredRecord f) {
+                b.filtered(f, i.coversFrom());
+            } else if (p instanceof OffsetGap g) {
+                b.gap(g);
+            } else {
+                throw new IllegalStateException("unexpected item " + p);
             }
         }
-        List<DeadLetter> freshDead = new ArrayList<>(deadLetters.size());
-        for (DeadLetter d : deadLetters) {
-            if (d.offset() >= nextOffset) {
-                freshDead.add(d);
+        return b.build();
+    }
+
+    /** A break in coverage that never fills means a record was lost on the way here: say so rather than wait forever. */
+    private void watchBreak(Plan plan) {
+        if (plan.leftover().isEmpty()) {
+            breakAt = -1;
+            breakSeen = 0;
+            return;
+        }
+        long missingFrom = plan.commits() ? plan.to() + 1 : Math.max(0, nextOffset());
+        long missingTo = plan.leftover().get(0).coversFrom() - 1;
+        if (missingFrom == breakAt) {
+            breakSeen++;
+        } else {
+            breakAt = missingFrom;
+            breakSeen = 1;
+        }
+        LOG.warn("table {}: {} offsets {}..{} have not reached the commit yet; {} records after them wait ({} time{})",
+                table.spec().name(), tp, missingFrom, missingTo, plan.leftover().size(), breakSeen,
+                breakSeen == 1 ? "" : "s in a row");
+        if (breakSeen > BREAK_PATIENCE) {
+            throw new IllegalStateException("table " + table.spec().name() + ": offsets " + missingFrom + ".."
+                    + missingTo + " of " + tp + " never reached the commit in " + BREAK_PATIENCE + " commits while "
+                    + plan.leftover().size() + " later records waited: they were lost between the reader and the"
+                    + " commit; the job restarts from the journal");
+        }
+    }
+
+    /**
+     * A replay is a record below the journal's next offset: normal after a restore. One that falls in a hole of the
+     * range that committed it means the range was committed without it: never drop that silently.
+     */
+    private void checkReplays(List<Item> replays) {
+        if (replays.isEmpty() || head == null) {
+            return;
+        }
+        for (Item i : replays) {
+            if (i.payload() instanceof OffsetGap) {
+                continue; // a restore the journal already covers is not a gap
+            }
+            JournalEntry e = entryCovering(i.offset());
+            if (e != null && e.isHole(i.offset())) {
+                throw new IllegalStateException("table " + table.spec().name() + ": offset " + i.offset() + " of " + tp
+                        + " arrived after journal entry " + e.seq() + " committed offsets " + e.fromOffset() + ".."
+                        + e.toOffset() + " without it (as a hole the log did not hold); the log changed under the"
+                        + " table, or a reader skipped it: " + i.payload());
             }
         }
-        List<FilteredRecord> freshFiltered = new ArrayList<>(filteredRecords.size());
-        for (FilteredRecord f : filteredRecords) {
-            if (f.offset() >= nextOffset) {
-                freshFiltered.add(f);
+    }
+
+    private JournalEntry entryCovering(long offset) {
+        if (head.fromOffset() <= offset) {
+            return head.toOffset() >= offset ? head : null;
+        }
+        try {
+            // walk back from the head: replays after a restore cover the last few entries
+            for (long seq = head.seq() - 1; seq >= 1; seq--) {
+                JournalEntry e = entryCache.get(seq);
+                if (e == null) {
+                    e = journal.entry(seq).orElse(null);
+                    if (e == null) {
+                        return null; // pruned: nothing to check against
+                    }
+                    entryCache.put(seq, e);
+                }
+                if (e.fromOffset() <= offset) {
+                    return e.toOffset() >= offset ? e : null;
+                }
             }
+            return null;
+        } catch (IOException e) {
+            LOG.warn("table {}: could not read the journal of {} to check a replay; not checked", table.spec().name(),
+                    tp, e);
+            return null;
         }
-        fresh.sort(Comparator.comparingLong(SinkRecord::offset));
-        dedupe(fresh, SinkRecord::offset);
-        freshDead.sort(Comparator.comparingLong(DeadLetter::offset));
-        dedupe(freshDead, DeadLetter::offset);
-        freshFiltered.sort(Comparator.comparingLong(FilteredRecord::offset));
-        dedupe(freshFiltered, FilteredRecord::offset);
-        long filtered = freshFiltered.size() + filteredCount;
-        // replays below the journal and second copies of one offset (a runner replaying a bundle) alike
-        long skipped = rows.size() + deadLetters.size() + filteredRecords.size()
-                - fresh.size() - freshDead.size() - freshFiltered.size();
-        if (skipped > 0) {
-            table.metrics().replayedSkipped.inc(skipped);
-        }
-        boolean nothingKnown = fresh.isEmpty() && freshDead.isEmpty() && filtered == 0;
-        if (throughOffset < nextOffset || (nextOffset < 0 && nothingKnown)) {
-            return new CommitResult(null, skipped, Set.of(), Set.of());
-        }
-        long from = nextOffset >= 0 ? nextOffset : firstOffsetOfFirstRange(fresh, freshDead, freshFiltered,
-                throughOffset, filtered);
+    }
+
+    private CommitResult commitRange(Plan plan) {
         Timer.Context timer = table.metrics().commitLatency.time();
         boolean done = false;
         try {
-            CommitResult result = doCommit(fresh, freshDead, freshFiltered, filteredCount, from, throughOffset,
-                    skipped);
+            CommitResult result = doCommit(plan);
             done = true;
             return result;
         } catch (IOException e) {
-            throw new UncheckedIOException("commit of " + topic + "-" + partition + " offsets " + from + ".."
-                    + throughOffset + " to table " + table.spec().name() + " failed; "
-                    + (nextOffset > throughOffset
-                        ? "it is committed (its journal entry is durable) and the next commit or start finishes it"
-                        : "the next commit or start recovers from the journal: if the entry was not written, nothing"
+            if (!liveQuietly()) {
+                // a file could not be created or completed because its directory is gone: this writer was fenced
+                WriterFencedException f = fenced("its directory was moved away while it wrote its commit ("
+                        + e.getMessage() + ")");
+                f.initCause(e);
+                throw f;
+            }
+            throw new UncheckedIOException("commit of " + topic + "-" + partition + " offsets " + plan.from() + ".."
+                    + plan.to() + " to table " + table.spec().name() + " failed; "
+                    + (nextOffset() > plan.to()
+                        ? "it is committed (its journal entry is durable) and the next commit or writer finishes it"
+                        : "the next commit or writer recovers from the journal: if the entry was not written, nothing"
                             + " of the range is visible and it must be committed again"), e);
+        } catch (WriterFencedException e) {
+            fenced = e;
+            throw e;
         } finally {
             timer.stop();
             if (!done) {
@@ -201,42 +368,14 @@ public final class PartitionCommitter {
         }
     }
 
-    /**
-     * The first offset of the first range ever committed. The committer does not know where the caller started
-     * reading, so it takes the lowest offset the range is known to cover: the first row or dead letter, or
-     * earlier when the count of everything in the range (filtered records included) says so.
-     */
-    private static long firstOffsetOfFirstRange(List<SinkRecord> rows, List<DeadLetter> dead,
-                                                List<FilteredRecord> filteredRecords, long through, long filtered) {
-        long from = through + 1 - (rows.size() + dead.size() + filtered);
-        if (!rows.isEmpty()) {
-            from = Math.min(from, rows.get(0).offset());
-        }
-        if (!dead.isEmpty()) {
-            from = Math.min(from, dead.get(0).offset());
-        }
-        if (!filteredRecords.isEmpty()) {
-            from = Math.min(from, filteredRecords.get(0).offset());
-        }
-        return Math.max(0, from);
-    }
-
-    private void requireWithin(long offset, long throughOffset, Object what) {
-        if (offset > throughOffset) {
-            throw new IllegalArgumentException("commit of " + topic + "-" + partition + " through offset " + throughOffset
-                    + " was handed " + what + ", which is past it; throughOffset must be the highest offset consumed");
-        }
-        if (offset < 0) {
-            throw new IllegalArgumentException("commit of " + topic + "-" + partition + " was handed " + what
-                    + " with a negative offset");
-        }
-    }
-
-    private CommitResult doCommit(List<SinkRecord> rows, List<DeadLetter> deadLetters, List<FilteredRecord> filteredRecords,
-                                  long unattributedFiltered, long from, long through, long skipped) throws IOException {
-        long filtered = filteredRecords.size() + unattributedFiltered;
-        long entrySeq = seq + 1;
+    private CommitResult doCommit(Plan plan) throws IOException {
+        List<SinkRecord> rows = plan.rows();
+        List<DeadLetter> deadLetters = plan.deadLetters();
+        List<FilteredRecord> filteredRecords = plan.filtered();
+        long filtered = filteredRecords.size() + plan.unattributedFiltered();
+        long entrySeq = head == null ? 1 : head.seq() + 1;
         TableSpec spec = table.spec();
+        Path dir = registration.dir();
         Map<Integer, Schema> fileSchemas = new HashMap<>();
         for (SinkRecord r : rows) {
             if (!fileSchemas.containsKey(r.schemaId())) {
@@ -248,11 +387,16 @@ public final class PartitionCommitter {
             }
         }
         long committedAt = System.currentTimeMillis();
-        AuditTally tally = spec.auditCounting() ? new AuditTally(audit, spec.auditBucket()) : null;
-        List<CommittedFile> files = new ArrayList<>(table.files().writeRows(topic, partition, entrySeq, rows, fileSchemas,
-                spec.metadataField(), new Buckets(spec.auditBucket()), tally == null ? null
+        JournalEntry.AuditState previousAudit = head == null ? null : head.audit();
+        AuditTally tally = spec.auditCounting() ? new AuditTally(previousAudit, spec.auditBucket()) : null;
+        List<CommittedFile> files = new ArrayList<>(table.files().writeRows(dir, topic, partition, entrySeq, rows,
+                fileSchemas, spec.metadataField(), new Buckets(spec.auditBucket()), tally == null ? null
                         : (r, rowDigest) -> tally.committed(r.timestamp(), RecordDigest.of(r.rawKey(), r.rawValue()),
                                 rowDigest, committedAt - r.timestamp())));
+        long lost = 0;
+        for (OffsetGap g : plan.gaps()) {
+            lost += g.size();
+        }
         JournalEntry.AuditState entryAudit = null;
         if (tally != null) {
             for (DeadLetter d : deadLetters) {
@@ -265,13 +409,16 @@ public final class PartitionCommitter {
                     tally.unattributed(1);
                 }
             }
-            tally.unattributed(unattributedFiltered);
+            tally.unattributed(plan.unattributedFiltered());
+            tally.lostInGap(lost);
             entryAudit = tally.state();
         }
-        files.addAll(table.files().writeDeadLetters(spec.name(), topic, partition, entrySeq, deadLetters, spec.zone()));
+        files.addAll(table.files().writeDeadLetters(dir, spec.name(), topic, partition, entrySeq, deadLetters,
+                spec.zone()));
         Map<String, Long> rowsByPartition = new LinkedHashMap<>();
         long bytes = 0;
-        long maxEvent = maxEventTime;
+        long previousMax = head == null ? -1 : head.maxEventTime();
+        long maxEvent = previousMax;
         for (SinkRecord r : rows) {
             rowsByPartition.merge(r.partitionPath(), 1L, Long::sum);
             maxEvent = Math.max(maxEvent, r.eventTime());
@@ -283,34 +430,78 @@ public final class PartitionCommitter {
         for (Map.Entry<String, Long> p : rowsByPartition.entrySet()) {
             if (table.closer().isClosed(p.getKey())) {
                 late.add(p.getKey());
-                files.add(table.files().writeLateMarker(spec.name(), topic, partition, entrySeq, p.getKey(), p.getValue(),
-                        committedAt));
+                files.add(table.files().writeLateMarker(dir, spec.name(), topic, partition, entrySeq, p.getKey(),
+                        p.getValue(), committedAt));
             }
         }
-        JournalEntry entry = new JournalEntry(JournalEntry.VERSION, spec.name(), topic, partition, entrySeq, from, through,
-                through + 1, rows.size(), deadLetters.size(), filtered, bytes, maxEvent, committedAt, files, entryAudit);
+        if (!plan.gaps().isEmpty()) {
+            LOG.error("table {}: commit {} of {} records offsets {} as lost: the log deleted them before they were read",
+                    spec.name(), entrySeq, tp, plan.gaps());
+        }
+        JournalEntry entry = new JournalEntry(JournalEntry.VERSION, spec.name(), topic, partition, entrySeq,
+                plan.from(), plan.to(), plan.to() + 1, rows.size(), deadLetters.size(), filtered, bytes, maxEvent,
+                previousMax, committedAt, files, entryAudit, registration.asEntryWriter(), plan.holeOffsets(),
+                plan.holes(), plan.gaps());
         table.hook().afterFilesWritten(entry);
-        journal.write(entry);
-        // committed: from here on a crash is finished by recovery, never undone
-        seq = entrySeq;
-        nextOffset = through + 1;
-        maxEventTime = maxEvent;
-        audit = entryAudit;
+        journal.write(entry, dir);
+        // committed: from here on a crash is finished by the next writer, never undone
+        head = entry;
+        table.sawHead(entry);
         table.hook().afterJournalWritten(entry);
-        table.applyRenames(entry);
+        table.applyRenames(entry, Renamer.WRITER);
+        late.addAll(lateMarkersAfterRenames(entry, rowsByPartition));
         pruneJournal(entrySeq);
         table.metrics().commits.mark();
         table.metrics().recordsCommitted.mark(rows.size());
         table.metrics().bytesCommitted.mark(bytes);
         table.metrics().deadLetters.mark(deadLetters.size());
         if (!late.isEmpty()) {
-            table.metrics().lateRecords.inc(late.stream().mapToLong(rowsByPartition::get).sum());
-            LOG.warn("table {}: commit {} of {}-{} wrote {} rows into partitions already closed: {}", spec.name(), entrySeq,
-                    topic, partition, late.stream().mapToLong(rowsByPartition::get).sum(), late);
+            long n = late.stream().mapToLong(p -> rowsByPartition.getOrDefault(p, 0L)).sum();
+            table.metrics().lateRecords.inc(n);
+            LOG.warn("table {}: commit {} of {}-{} wrote {} rows into partitions already closed: {}", spec.name(),
+                    entrySeq, topic, partition, n, late);
         }
         Set<String> closed = table.committed(entry, rowsByPartition.keySet());
         table.metrics().partitionsClosed.inc(closed.size());
-        return new CommitResult(entry, skipped, closed, late);
+        return new CommitResult(entry, plan.skipped(), closed, late, leftover(plan));
+    }
+
+    private static Map<String, Long> committedPartitions(JournalEntry entry) {
+        Map<String, Long> rows = new LinkedHashMap<>();
+        for (CommittedFile f : entry.files()) {
+            if (f.kind().equals(CommittedFile.DATA)) {
+                rows.merge(f.partition(), f.records(), Long::sum);
+            }
+        }
+        return rows;
+    }
+
+    /**
+     * A partition closed while this entry's renames were running, on the strength of an earlier commit of this
+     * source, was closed without these rows: its {@code _SUCCESS} does not list this entry. Leave the late marker the
+     * entry itself could not carry (put if absent, so recovery may repeat it). Returns the partitions marked now.
+     */
+    private Set<String> lateMarkersAfterRenames(JournalEntry entry, Map<String, Long> rowsByPartition)
+            throws IOException {
+        Set<String> marked = new LinkedHashSet<>();
+        Set<String> inEntry = new LinkedHashSet<>();
+        for (CommittedFile f : entry.files()) {
+            if (f.kind().equals(CommittedFile.LATE_MARKER)) {
+                inEntry.add(f.partition());
+            }
+        }
+        for (Map.Entry<String, Long> p : rowsByPartition.entrySet()) {
+            if (inEntry.contains(p.getKey()) || !table.closer().closedWithout(p.getKey(), tp, entry.seq())) {
+                continue;
+            }
+            Path marker = new Path(table.paths().root(), CommitFiles.lateMarkerPath(topic, partition, entry.seq(),
+                    p.getKey()));
+            if (table.sfs().createFile(marker, CommitFiles.lateMarker(table.spec().name(), topic, partition,
+                    entry.seq(), p.getKey(), p.getValue(), entry.committedAt()))) {
+                marked.add(p.getKey());
+            }
+        }
+        return marked;
     }
 
     /** Old entries are only kept for people; failing to delete them must not fail a commit that is done. */
@@ -323,17 +514,36 @@ public final class PartitionCommitter {
         }
     }
 
-    /** Keeps the first of records with the same offset (one can arrive twice when a runner replays a bundle). */
-    private static <T> void dedupe(List<T> sorted, ToLongFunction<T> offset) {
-        long last = Long.MIN_VALUE;
-        int w = 0;
-        for (T r : sorted) {
-            long o = offset.applyAsLong(r);
-            if (o != last) {
-                sorted.set(w++, r);
-                last = o;
-            }
+    /**
+     * Ends this writer: its directory is moved away and deleted, so the next writer of the partition has nothing to
+     * fence. Nothing committed is touched. Best effort: a writer that is not retired is fenced by the next one.
+     */
+    public void retire() {
+        if (fenced != null) {
+            return;
         }
-        sorted.subList(w, sorted.size()).clear();
+        fenced = new WriterFencedException("writer " + registration.name() + " of " + tp + " in table "
+                + table.spec().name() + " was retired");
+        try {
+            writers.fenceSelf(registration);
+            // its last commit may have been cut short before its renames (a cancelled task): then the directory
+            // stays for the next writer to finish from
+            JournalEntry fresh = journal.newest().orElse(null);
+            writers.deleteFenced(List.of(registration.name()), fresh, fresh == null || table.isPlaced(fresh));
+        } catch (IOException e) {
+            LOG.debug("table {}: retiring writer {} of {} failed; the next writer fences it", table.spec().name(),
+                    registration.name(), tp, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "PartitionCommitter{" + table.spec().name() + " " + tp + ", writer " + registration.name() + ", run "
+                + run.shortId() + ", next " + nextOffset() + (fenced != null ? ", fenced" : "") + "}";
+    }
+
+    /** For {@link TablePaths}-aware tests: the writer's directory. */
+    Path writerDir() {
+        return registration.dir();
     }
 }

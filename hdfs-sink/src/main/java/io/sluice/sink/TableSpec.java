@@ -35,6 +35,7 @@ public final class TableSpec implements Serializable {
     private final String deadLetterRoot;
     private final Duration auditBucket;
     private final boolean auditCounting;
+    private final GapPolicy onGap;
 
     private TableSpec(Builder b) {
         this.name = b.name;
@@ -52,6 +53,7 @@ public final class TableSpec implements Serializable {
         this.deadLetterRoot = b.deadLetterRoot;
         this.auditBucket = b.auditBucket;
         this.auditCounting = b.auditCounting;
+        this.onGap = b.onGap;
     }
 
     public static Builder builder(String name, String root) {
@@ -78,6 +80,7 @@ public final class TableSpec implements Serializable {
         b.deadLetterRoot = deadLetterRoot;
         b.auditBucket = auditBucket;
         b.auditCounting = auditCounting;
+        b.onGap = onGap;
         return b;
     }
 
@@ -106,6 +109,8 @@ public final class TableSpec implements Serializable {
      * table publishes nothing.
      */
     public boolean auditCounting() { return auditCounting; }
+    /** What the table does when the log lost offsets it had not committed yet; {@link GapPolicy#STOP} by default. */
+    public GapPolicy onGap() { return onGap; }
 
     @Override
     public boolean equals(Object o) {
@@ -126,7 +131,8 @@ public final class TableSpec implements Serializable {
                 + ", metadataField=" + metadataField + ", eventTimeField=" + eventTimeField
                 + ", deadLetterRoot=" + deadLetterRoot
                 + (auditBucket.equals(io.sluice.audit.Buckets.DEFAULT) ? "" : ", auditBucket=" + auditBucket)
-                + (auditCounting ? "" : ", auditCounting=false") + "}";
+                + (auditCounting ? "" : ", auditCounting=false")
+                + (onGap == GapPolicy.STOP ? "" : ", onGap=" + onGap) + "}";
     }
 
     /** Builds a {@link TableSpec}; every setter checks its value and names the option in its message. */
@@ -146,6 +152,7 @@ public final class TableSpec implements Serializable {
         private String deadLetterRoot;
         private Duration auditBucket = io.sluice.audit.Buckets.DEFAULT;
         private boolean auditCounting = true;
+        private GapPolicy onGap = GapPolicy.STOP;
 
         private Builder(String name, String root) {
             if (name == null || !name.matches("[A-Za-z0-9_][A-Za-z0-9_.-]*")) {
@@ -234,6 +241,12 @@ public final class TableSpec implements Serializable {
          */
         public Builder auditCounting(boolean on) {
             this.auditCounting = on;
+            return this;
+        }
+
+        /** What to do when the log lost offsets the table has not committed (default {@link GapPolicy#STOP}). */
+        public Builder onGap(GapPolicy p) {
+            this.onGap = Objects.requireNonNull(p, "onGap");
             return this;
         }
 

@@ -68,8 +68,23 @@ class CrashRecoveryTest {
         return TableSpec.builder(name, dir.resolve("wh/" + name).toUri().toString()).maxFileRecords(4).build();
     }
 
-    Path tmpDir(String table, String source) {
-        return dir.resolve("wh/" + table + "/_sluice/tmp/" + source);
+    /**
+     * Files of commits not (yet) in place: in the directories of the source partition's writers, live or fenced
+     * (each writer's {@code writer.json} aside).
+     */
+    List<Path> temporaries(String table, String source) throws IOException {
+        List<Path> out = new ArrayList<>();
+        for (String kind : List.of("writers", "fenced")) {
+            Path d = dir.resolve("wh/" + table + "/_sluice/" + kind + "/" + source);
+            if (!Files.exists(d)) {
+                continue;
+            }
+            try (Stream<Path> s = Files.walk(d)) {
+                s.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().equals("writer.json"))
+                        .forEach(out::add);
+            }
+        }
+        return out;
     }
 
     static List<String> names(Path d) throws IOException {
@@ -98,13 +113,13 @@ class CrashRecoveryTest {
 
         // then readers see only the first commit, and the temporaries are there
         assertThat(offsets(spec)).containsExactlyElementsOf(range(0, 9));
-        assertThat(names(tmpDir("t", "clicks+0"))).hasSize(3);
+        assertThat(temporaries("t", "clicks+0")).hasSize(3);
 
         // when the process restarts (a new sink and committer)
         PartitionCommitter restarted = SinkFixtures.open(spec, conf).committer("clicks", 0);
 
         // then the temporaries are gone and the partition resumes where the journal stands
-        assertThat(names(tmpDir("t", "clicks+0"))).isEmpty();
+        assertThat(temporaries("t", "clicks+0")).isEmpty();
         assertThat(restarted.nextOffset()).isEqualTo(10);
         // and committing the range again gives each row once
         CommitResult again = restarted.commit(rows(spec, "clicks", 0, 10, 19, o -> T0 + HOUR), List.of(), 19, 0);
@@ -128,7 +143,7 @@ class CrashRecoveryTest {
         // then recovery finished the renames: every row is visible once
         assertThat(restarted.nextOffset()).isEqualTo(10);
         assertThat(offsets(spec)).containsExactlyElementsOf(range(0, 9));
-        assertThat(names(tmpDir("t", "clicks+0"))).isEmpty();
+        assertThat(temporaries("t", "clicks+0")).isEmpty();
         // and the source replaying the same records commits nothing
         CommitResult replay = restarted.commit(rows(spec, "clicks", 0, 0, 9, o -> T0), List.of(), 9, 0);
         assertThat(replay.committed()).isFalse();
@@ -168,15 +183,15 @@ class CrashRecoveryTest {
             assertThatThrownBy(() -> c.commit(rows(spec, "clicks", source, 0, 5, o -> T0), List.of(), 5, 0))
                     .isInstanceOf(Boom.class);
         }
-        assertThat(names(tmpDir("t", "clicks+0"))).isNotEmpty();
+        assertThat(temporaries("t", "clicks+0")).isNotEmpty();
 
         // when a new sink recovers the table before any committer is made
         TableSink restarted = SinkFixtures.open(spec, conf);
         restarted.recover();
 
         // then nothing is left behind and nothing is committed
-        assertThat(names(tmpDir("t", "clicks+0"))).isEmpty();
-        assertThat(names(tmpDir("t", "clicks+1"))).isEmpty();
+        assertThat(temporaries("t", "clicks+0")).isEmpty();
+        assertThat(temporaries("t", "clicks+1")).isEmpty();
         assertThat(restarted.heads()).isEmpty();
         assertThat(restarted.committer("clicks", 0).nextOffset()).isEqualTo(-1);
     }
@@ -205,8 +220,8 @@ class CrashRecoveryTest {
         assertThatThrownBy(() -> SinkFixtures.open(spec, conf, new Crash().arm("afterJournalWritten"))
                 .committer("clicks", 0).commit(rows(spec, "clicks", 0, 0, 9, o -> T0), List.of(), 9, 0))
                 .isInstanceOf(Boom.class);
-        for (String name : names(tmpDir("t", "clicks+0"))) {
-            Files.delete(tmpDir("t", "clicks+0").resolve(name));
+        for (Path f : temporaries("t", "clicks+0")) {
+            Files.delete(f);
         }
 
         // when the partition is recovered
@@ -289,7 +304,7 @@ class CrashRecoveryTest {
         assertThat(seen.keySet()).containsExactlyInAnyOrderElementsOf(expectedRows);
         assertThat(reader.deadLetters()).extracting(r -> (Long) r.get("offset"))
                 .containsExactlyInAnyOrderElementsOf(expectedDead);
-        assertThat(names(dir.resolve("wh/random/_sluice/tmp/clicks+0"))).isEmpty();
+        assertThat(temporaries("random", "clicks+0")).isEmpty();
     }
 
     /** 0: a row, 1: a dead letter, 2: filtered out by a transform. Fixed per offset, as a replay sees the same log. */

@@ -35,7 +35,8 @@ class DurabilityTest {
         // then each temporary file was synced before the journal entry was renamed into place (the commit point)
         List<String> events = new ArrayList<>(RecordingLocalFileSystem.EVENTS);
         String journalName = String.format("%020d.json", entry.seq());
-        int commitPoint = indexOf(events, e -> e.startsWith("rename _tmp.") && e.endsWith("-> " + journalName));
+        int commitPoint = indexOf(events, e -> e.startsWith("rename entry-" + entry.seq() + "-")
+                && e.endsWith("-> " + journalName));
         assertThat(commitPoint).as("journal rename in %s", events).isPositive();
         assertThat(entry.files()).hasSize(4);
         for (CommittedFile f : entry.files()) {
@@ -46,8 +47,8 @@ class DurabilityTest {
             assertThat(indexOf(events, e -> e.startsWith("rename " + tmpName + " ")))
                     .as("rename of %s in %s", tmpName, events).isGreaterThan(commitPoint);
         }
-        // and the entry itself was synced under its temporary name before that rename
-        assertThat(indexOf(events, e -> e.startsWith("hsync _tmp."))).isBetween(0, commitPoint - 1);
+        // and the entry itself was synced under its draft name, in the writer's directory, before that rename
+        assertThat(indexOf(events, e -> e.startsWith("hsync entry-" + entry.seq() + "-"))).isBetween(0, commitPoint - 1);
     }
 
     @Test

@@ -11,16 +11,20 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
+import org.apache.hadoop.fs.CreateFlag;
 import org.apache.hadoop.fs.Syncable;
+import io.sluice.sink.internals.LocalRenames;
+import io.sluice.sink.internals.NoReplaceRename;
 import org.apache.hadoop.fs.permission.FsPermission;
 import org.apache.hadoop.util.Progressable;
 
 /**
  * The local file system, recording every hsync and rename in order, and able to fail a rename after it
  * happened (the rename is durable, the caller is told it failed). Installed for {@code file://} with
- * {@link #install}; one test at a time uses it.
+ * {@link #install}; one test at a time uses it. Sluice's renames without replacing come here too (it implements
+ * {@link NoReplaceRename}), and are done as Sluice does them on the local file system.
  */
-public class RecordingLocalFileSystem extends RawLocalFileSystem {
+public class RecordingLocalFileSystem extends RawLocalFileSystem implements NoReplaceRename {
     static final List<String> EVENTS = Collections.synchronizedList(new ArrayList<>());
     static volatile Predicate<Path> failAfterRenameTo = p -> false;
 
@@ -45,6 +49,25 @@ public class RecordingLocalFileSystem extends RawLocalFileSystem {
                                      Progressable progress) throws IOException {
         FSDataOutputStream inner = super.create(f, overwrite, bufferSize, replication, blockSize, progress);
         return new FSDataOutputStream(new Recording(inner, f.getName()), null);
+    }
+
+    @Override
+    public FSDataOutputStream createNonRecursive(Path f, FsPermission permission, java.util.EnumSet<CreateFlag> flags,
+                                                 int bufferSize, short replication, long blockSize,
+                                                 Progressable progress) throws IOException {
+        FSDataOutputStream inner = super.createNonRecursive(f, permission, flags, bufferSize, replication, blockSize,
+                progress);
+        return new FSDataOutputStream(new Recording(inner, f.getName()), null);
+    }
+
+    @Override
+    public Outcome renameNoReplace(Path src, Path dst) throws IOException {
+        Outcome o = LocalRenames.renameFileNoReplace(pathToFile(src), pathToFile(dst));
+        EVENTS.add("rename " + src.getName() + " -> " + dst.getName() + (o == Outcome.DONE ? "" : " (" + o + ")"));
+        if (o == Outcome.DONE && failAfterRenameTo.test(dst)) {
+            throw new IOException("injected: the rename to " + dst + " happened, but the caller hears it failed");
+        }
+        return o;
     }
 
     @Override

@@ -40,12 +40,23 @@ public final class DefinedPipeline {
      * audit section is enabled; {@code hook} is a test seam (null: none).
      */
     public static IngestionJob job(PipelineDefinition d, CommitHook hook) {
+        return job(d, hook, false);
+    }
+
+    /**
+     * As {@link #job(PipelineDefinition, CommitHook)}; with {@code takeOver} the job takes its tables even from a
+     * live run that holds them (see {@link IngestionJob.Builder#takeOver}).
+     */
+    public static IngestionJob job(PipelineDefinition d, CommitHook hook, boolean takeOver) {
         SluiceIngest ingest = ingest(d);
         if (hook != null) {
             ingest = ingest.withCommitHook(hook);
         }
         String[] args = IngestionJob.runWhileWatched(d.toPipelineArgs(), d.runner().type());
         IngestionJob.Builder job = IngestionJob.builder(ingest)
+                .name(d.name())
+                .takeOver(takeOver)
+                .claimLease(d.warehouse().claimLease())
                 .discoveryInterval(d.source().discoveryInterval())
                 .pipelineOptions(() -> PipelineOptionsFactory.fromArgs(args).withValidation().create());
         if (d.audit().enabled()) {

@@ -6,8 +6,12 @@ import io.sluice.audit.AuditConfig;
 import io.sluice.pipeline.internals.LogOffsets;
 import io.sluice.pipeline.internals.PipelineMetrics;
 import io.sluice.pipeline.internals.TableSinks;
+import io.sluice.sink.PipelineRun;
+import io.sluice.sink.TableClaim;
+import io.sluice.sink.TableClaimedException;
 import io.sluice.sink.TableSink;
 import io.sluice.sink.TableSpec;
+import java.util.concurrent.CompletableFuture;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -39,14 +43,22 @@ import org.slf4j.LoggerFactory;
  * {@code flinkMaster = "[local]"}, or a remote cluster by address), and keeps it matching the log.
  *
  * <ul>
+ *   <li>It is one {@link PipelineRun}: at start it claims every table it writes ({@link TableClaim}), refused with
+ *       one line naming the holder while another live run holds one (unless {@link Builder#takeOver}), renews the
+ *       claims while it runs and releases them when it closes. When another run takes a table over, this job stops
+ *       its pipeline and ends ({@link #failure()}).</li>
  *   <li>Before every start it recovers each table (finishing or undoing a commit cut short) and compares the
  *       table's journal with the log start offset: if retention deleted records that were never ingested, the table
- *       is stopped with the exact gap and its topics are left out of the read (the other tables go on).</li>
+ *       is stopped with the exact gap and its topics are left out of the read (the other tables go on). Recovery
+ *       registers a writer per source partition, which fences every writer of the previous start (a cancelled
+ *       pipeline's tasks may still be committing), then retires it.</li>
  *   <li>Every {@code discoveryInterval} it resolves the topics again (KafkaIO's classic reader fixes the topic
  *       set and the partitions at launch); when a topic or a partition was added or removed it cancels the
  *       pipeline, waits for it to end, and starts it again. Resuming from the journals makes that safe: records
  *       buffered but not committed are read again, those committed are not.</li>
- *   <li>A pipeline that ends by itself (a failure the runner did not absorb) is started again the same way.</li>
+ *   <li>A pipeline that ends by itself (a failure the runner did not absorb) is started again the same way. Only a
+ *       real end counts: a runner that cannot be asked for the state (a remote JobManager out of reach) is asked
+ *       again, never answered by a second pipeline beside the first.</li>
  *   <li>It publishes each partition's lag (log end offset minus journal next offset) as a Dropwizard gauge
  *       {@code sluice.lag.<table>.<topic>-<partition>} and answers {@link #isCaughtUp()}.</li>
  *   <li>With {@link Builder#audit}, it publishes the sink tier of the audit every publish interval and at close:
@@ -78,7 +90,13 @@ public final class IngestionJob implements AutoCloseable {
     private final Duration discoveryInterval;
     private final String description;
     private final AuditConfig audit;
+    private final PipelineRun run;
+    private final boolean takeOver;
+    private final Duration claimLease;
     private SinkAuditReporter auditReporter;
+    /** The claims this run holds, by table name. */
+    private final Map<String, TableClaim> claims = new ConcurrentHashMap<>();
+    private final CompletableFuture<String> failure = new CompletableFuture<>();
 
     private final Object lock = new Object();
     private ScheduledExecutorService scheduler;
@@ -101,6 +119,9 @@ public final class IngestionJob implements AutoCloseable {
         this.options = b.optionsSupplier();
         this.description = b.describe();
         this.audit = b.audit;
+        this.run = PipelineRun.claimed(b.name);
+        this.takeOver = b.takeOver;
+        this.claimLease = b.claimLease;
     }
 
     public static Builder builder(SluiceIngest ingest) {
@@ -120,7 +141,18 @@ public final class IngestionJob implements AutoCloseable {
                 throw new IllegalStateException("job is closed");
             }
             log = new LogOffsets(ingest.bootstrapServers(), ingest.consumerConfig());
-            launch(log.resolve(ingest.topics(), ingest.topicPattern()));
+            Map<String, Integer> topics = log.resolve(ingest.topics(), ingest.topicPattern());
+            try {
+                for (String topic : topics.keySet()) {
+                    claim(ingest.tables().tableFor(topic));
+                }
+            } catch (RuntimeException e) {
+                releaseClaims();
+                log.close();
+                log = null;
+                throw e;
+            }
+            launch(topics);
             scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "sluice-ingestion-job");
                 t.setDaemon(true);
@@ -128,6 +160,8 @@ public final class IngestionJob implements AutoCloseable {
             });
             long every = discoveryInterval.toMillis();
             scheduler.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
+            long renewEvery = Math.max(1_000, claimLease.toMillis() / 4);
+            scheduler.scheduleWithFixedDelay(this::renewClaims, renewEvery, renewEvery, TimeUnit.MILLISECONDS);
             if (audit != null) {
                 auditReporter = new SinkAuditReporter(ingest, audit);
                 long publishEvery = audit.publishInterval().toMillis();
@@ -135,6 +169,67 @@ public final class IngestionJob implements AutoCloseable {
                         TimeUnit.MILLISECONDS);
             }
         }
+    }
+
+    /** Claims {@code spec}'s table for this run unless it holds it already. */
+    private void claim(TableSpec spec) {
+        if (claims.containsKey(spec.name())) {
+            return;
+        }
+        TableSink sink = TableSinks.sink(spec, ingest.hadoopConfiguration(), ingest.schemaRegistryUrl(),
+                ingest.commitHook());
+        TableClaim claim = sink.claim(run, takeOver, claimLease);
+        claims.put(spec.name(), claim);
+        LOG.info("run {} of pipeline {} holds table {} (claim {})", run.shortId(), run.pipeline(), spec.name(),
+                claim.holder().generation());
+    }
+
+    /** Says this run is alive on every table it holds; stops the job if another run took one over. */
+    private void renewClaims() {
+        try {
+            for (TableClaim c : claims.values()) {
+                if (!c.renew()) {
+                    var now = c.current();
+                    String why = "table " + c.table() + " was taken over by "
+                            + (now == null ? "another run" : now.describe()) + "; this pipeline stopped";
+                    LOG.error("run {} of pipeline {}: {}", run.shortId(), run.pipeline(), why);
+                    synchronized (lock) {
+                        claims.remove(c.table());
+                        if (!closed) {
+                            stopPipeline();
+                        }
+                    }
+                    failure.complete(why);
+                    return;
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("renewing the claims failed; trying again (each lasts {})", claimLease, e);
+        }
+    }
+
+    private void releaseClaims() {
+        for (TableClaim c : claims.values()) {
+            try {
+                c.release();
+            } catch (RuntimeException e) {
+                LOG.warn("releasing the claim on table {} failed; it lapses in {}", c.table(), claimLease, e);
+            }
+        }
+        claims.clear();
+    }
+
+    /**
+     * Completes with one line saying why, when the job stopped by itself for good: another run took one of its tables
+     * over. Never completes for a job that is closed or keeps running.
+     */
+    public CompletableFuture<String> failure() {
+        return failure;
+    }
+
+    /** The pipeline run this job is. */
+    public PipelineRun run() {
+        return run;
     }
 
     private void publishAuditQuietly() {
@@ -159,7 +254,7 @@ public final class IngestionJob implements AutoCloseable {
     private void tick() {
         try {
             synchronized (lock) {
-                if (closed) {
+                if (closed || failure.isDone()) {
                     return;
                 }
                 Map<String, Integer> now = log.resolve(ingest.topics(), ingest.topicPattern());
@@ -167,11 +262,17 @@ public final class IngestionJob implements AutoCloseable {
                     LOG.info("topics changed from {} to {}: restarting the pipeline", resolved, now);
                     stopPipeline();
                     launch(now);
-                } else if (running != null && ended(running)) {
-                    LOG.warn("the pipeline ended by itself ({}): starting it again from the journals",
-                            stateOf(running));
-                    stopPipeline();
-                    launch(now);
+                } else if (running != null) {
+                    RunnerState state = RunnerState.of(running);
+                    if (state == RunnerState.ENDED) {
+                        LOG.warn("the pipeline ended by itself ({}): starting it again from the journals",
+                                stateOf(running));
+                        stopPipeline();
+                        launch(now);
+                    } else if (state == RunnerState.UNKNOWN) {
+                        LOG.warn("the runner could not say whether the pipeline runs ({}); asking again in {}",
+                                stateOf(running), discoveryInterval);
+                    }
                 }
                 refreshLag();
             }
@@ -195,7 +296,13 @@ public final class IngestionJob implements AutoCloseable {
             TableSpec spec = specs.get(t.getKey());
             Map<String, Integer> tableTopics = new LinkedHashMap<>();
             t.getValue().forEach(topic -> tableTopics.put(topic, topics.get(topic)));
-            String reason = prepare(spec, tableTopics);
+            String reason;
+            try {
+                claim(spec); // a table that appeared with a new topic
+                reason = prepare(spec, tableTopics);
+            } catch (TableClaimedException e) {
+                reason = e.getMessage();
+            }
             if (reason == null) {
                 readable.putAll(tableTopics);
                 stopped.remove(spec.name());
@@ -213,9 +320,9 @@ public final class IngestionJob implements AutoCloseable {
             return;
         }
         Pipeline pipeline = Pipeline.create(options.get());
-        pipeline.apply("SluiceIngest", ingest.withResolvedTopics(new ArrayList<>(readable.keySet())));
+        pipeline.apply("SluiceIngest", ingest.withRun(run).withResolvedTopics(new ArrayList<>(readable.keySet())));
         starts++;
-        LOG.info("starting pipeline #{} on {} reading {}", starts, description, readable);
+        LOG.info("starting pipeline #{} of run {} on {} reading {}", starts, run.shortId(), description, readable);
         running = pipeline.run();
     }
 
@@ -227,7 +334,7 @@ public final class IngestionJob implements AutoCloseable {
         TableSinks.forget(spec);
         TableSink sink = TableSinks.sink(spec, ingest.hadoopConfiguration(), ingest.schemaRegistryUrl(),
                 ingest.commitHook());
-        sink.recover();
+        sink.recover(run);
         if (sink.stoppedReason().isPresent()) {
             return sink.stoppedReason().get();
         }
@@ -266,14 +373,14 @@ public final class IngestionJob implements AutoCloseable {
             return;
         }
         try {
-            if (!ended(r)) {
+            if (RunnerState.of(r) != RunnerState.ENDED) {
                 r.cancel();
             }
         } catch (Exception e) {
             LOG.warn("cancelling the pipeline failed; waiting for it to end anyway", e);
         }
         long deadline = System.nanoTime() + STOP_PATIENCE.toNanos();
-        while (!ended(r)) {
+        while (RunnerState.of(r) != RunnerState.ENDED) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the pipeline did not end within " + STOP_PATIENCE
                         + " of being cancelled; not starting a second one beside it");
@@ -287,16 +394,30 @@ public final class IngestionJob implements AutoCloseable {
         }
     }
 
-    /**
-     * Whether the pipeline's state says it is over. A detached local Flink job runs on a per-job mini-cluster that
-     * shuts down with the job, after which its state can no longer be asked: that counts as over.
-     */
-    private static boolean ended(PipelineResult r) {
-        try {
-            PipelineResult.State s = r.getState();
-            return s != null && s.isTerminal();
-        } catch (RuntimeException e) {
-            return true;
+    /** What the runner says of a pipeline. */
+    enum RunnerState {
+        RUNNING,
+        ENDED,
+        /** The runner could not be asked (a remote JobManager out of reach): not a reason to start a second one. */
+        UNKNOWN;
+
+        /**
+         * A terminal state is an end. So is an embedded Flink that can no longer be asked because its per-job
+         * mini-cluster shut down, which it does when the job ends. Any other error says nothing.
+         */
+        static RunnerState of(PipelineResult r) {
+            try {
+                PipelineResult.State s = r.getState();
+                return s != null && s.isTerminal() ? ENDED : RUNNING;
+            } catch (RuntimeException e) {
+                for (Throwable t = e; t != null; t = t.getCause()) {
+                    if (t instanceof IllegalStateException && String.valueOf(t.getMessage())
+                            .contains("MiniCluster is not yet running or has already been shut down")) {
+                        return ENDED;
+                    }
+                }
+                return UNKNOWN;
+            }
         }
     }
 
@@ -440,6 +561,7 @@ public final class IngestionJob implements AutoCloseable {
                 if (log != null) {
                     log.close();
                 }
+                releaseClaims();
                 gauges.forEach(PipelineMetrics.registry()::remove);
             }
         }
@@ -458,6 +580,9 @@ public final class IngestionJob implements AutoCloseable {
         private Duration discoveryInterval = Duration.ofSeconds(30);
         private Supplier<PipelineOptions> custom;
         private AuditConfig audit;
+        private String name = "sluice-ingest";
+        private boolean takeOver;
+        private Duration claimLease = TableSink.DEFAULT_LEASE;
 
         private Builder(SluiceIngest ingest) {
             this.ingest = Objects.requireNonNull(ingest, "ingest");
@@ -522,6 +647,38 @@ public final class IngestionJob implements AutoCloseable {
             return this;
         }
 
+        /** The pipeline's name: in the claims on its tables, so that a refused run learns who holds them. */
+        public Builder name(String n) {
+            if (n == null || n.isBlank()) {
+                throw new IllegalArgumentException("name must not be blank");
+            }
+            this.name = n;
+            return this;
+        }
+
+        /**
+         * Take the tables even from a live run that holds them (its writers are fenced, and it stops when it notices),
+         * or from a Sluice of an earlier version that committed them recently. Off by default: such a start is refused
+         * with one line naming the holder.
+         */
+        public Builder takeOver(boolean on) {
+            this.takeOver = on;
+            return this;
+        }
+
+        /**
+         * How long this run's claims stay live without a renewal (default 60 s; renewed every quarter of it): how soon
+         * another run may take a table after this one died on another host without releasing it. Longer than the
+         * clock difference between the hosts.
+         */
+        public Builder claimLease(Duration d) {
+            if (d == null || d.toMillis() < 1_000) {
+                throw new IllegalArgumentException("claimLease must be at least 1s, not " + d);
+            }
+            this.claimLease = d;
+            return this;
+        }
+
         public IngestionJob build() {
             return new IngestionJob(this);
         }
@@ -562,7 +719,7 @@ public final class IngestionJob implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "IngestionJob{" + description + ", reading " + reading + ", stopped " + new TreeSet<>(stopped.keySet())
-                + ", starts " + starts + "}";
+        return "IngestionJob{run " + run.shortId() + ", " + description + ", reading " + reading + ", stopped "
+                + new TreeSet<>(stopped.keySet()) + ", starts " + starts + "}";
     }
 }

@@ -5,6 +5,7 @@ import io.sluice.pipeline.internals.DecodeFn;
 import io.sluice.pipeline.internals.JournalStartConsumerFactory;
 import io.sluice.pipeline.internals.SinkElementCoder;
 import io.sluice.sink.CommitHook;
+import io.sluice.sink.PipelineRun;
 import java.io.Serial;
 import java.util.HashMap;
 import java.util.List;
@@ -58,10 +59,12 @@ public final class SluiceIngest extends PTransform<PBegin, PDone> {
     private final StartFrom startFrom;
     private final Map<String, String> hadoopConfiguration;
     private final CommitHook commitHook;
+    private final PipelineRun run;
 
     private SluiceIngest(String bootstrapServers, List<String> topics, String topicPattern, String schemaRegistryUrl,
                          TableResolver tables, RecordTransform transform, Map<String, Object> consumerConfig,
-                         StartFrom startFrom, Map<String, String> hadoopConfiguration, CommitHook commitHook) {
+                         StartFrom startFrom, Map<String, String> hadoopConfiguration, CommitHook commitHook,
+                         PipelineRun run) {
         this.bootstrapServers = bootstrapServers;
         this.topics = topics;
         this.topicPattern = topicPattern;
@@ -72,11 +75,12 @@ public final class SluiceIngest extends PTransform<PBegin, PDone> {
         this.startFrom = startFrom;
         this.hadoopConfiguration = hadoopConfiguration;
         this.commitHook = commitHook;
+        this.run = run;
     }
 
     public static SluiceIngest create() {
         return new SluiceIngest(null, null, null, null, null, null, Map.of(), StartFrom.EARLIEST, Map.of(),
-                CommitHook.NONE);
+                CommitHook.NONE, null);
     }
 
     private SluiceIngest copy(String bootstrapServers, List<String> topics, String topicPattern,
@@ -84,7 +88,7 @@ public final class SluiceIngest extends PTransform<PBegin, PDone> {
                               Map<String, Object> consumerConfig, StartFrom startFrom,
                               Map<String, String> hadoopConfiguration, CommitHook commitHook) {
         return new SluiceIngest(bootstrapServers, topics, topicPattern, schemaRegistryUrl, tables, transform,
-                consumerConfig, startFrom, hadoopConfiguration, commitHook);
+                consumerConfig, startFrom, hadoopConfiguration, commitHook, run);
     }
 
     /** The log's bootstrap address(es), {@code host:port[,host:port…]}. Required. */
@@ -162,7 +166,10 @@ public final class SluiceIngest extends PTransform<PBegin, PDone> {
                 Map.copyOf(new HashMap<String, Object>(config)), startFrom, hadoopConfiguration, commitHook);
     }
 
-    /** Where to start a partition whose table has never committed from it (default {@link StartFrom#EARLIEST}). */
+    /**
+     * Where to start a partition whose table has never committed from it (default {@link StartFrom#EARLIEST}).
+     * Afterwards a partition resumes at its journal; a position the log no longer holds is never reset silently.
+     */
     public SluiceIngest withStartFrom(StartFrom start) {
         Objects.requireNonNull(start, "withStartFrom() needs EARLIEST or LATEST");
         return copy(bootstrapServers, topics, topicPattern, schemaRegistryUrl, tables, transform, consumerConfig,
@@ -187,6 +194,17 @@ public final class SluiceIngest extends PTransform<PBegin, PDone> {
     }
 
     /**
+     * The pipeline run whose writers commit (see {@link PipelineRun}). {@link IngestionJob} sets its own, which holds
+     * claims on the tables; without it each expansion is an unclaimed run of its own: its writers still fence each
+     * other per source partition, and refuse a table another live run holds.
+     */
+    public SluiceIngest withRun(PipelineRun r) {
+        Objects.requireNonNull(r, "withRun() needs a PipelineRun");
+        return new SluiceIngest(bootstrapServers, topics, topicPattern, schemaRegistryUrl, tables, transform,
+                consumerConfig, startFrom, hadoopConfiguration, commitHook, r);
+    }
+
+    /**
      * This transform reading exactly {@code resolved} whatever topics or pattern it was given: the launcher uses it
      * after resolving the pattern and leaving out the topics of stopped tables.
      */
@@ -206,6 +224,8 @@ public final class SluiceIngest extends PTransform<PBegin, PDone> {
     public Map<String, String> hadoopConfiguration() { return hadoopConfiguration; }
     public Map<String, Object> consumerConfig() { return consumerConfig; }
     public CommitHook commitHook() { return commitHook; }
+    /** The run set with {@link #withRun}, or null. */
+    public PipelineRun run() { return run; }
 
     /** Refuses a transform missing a required option, naming the method that sets it. */
     void validate() {
@@ -228,7 +248,9 @@ public final class SluiceIngest extends PTransform<PBegin, PDone> {
         validate();
         Map<String, Object> consumer = new HashMap<>(consumerConfig);
         consumer.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        consumer.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, startFrom.autoOffsetReset());
+        // never reset a position silently: the consumer seeks every partition itself, and a position the log no
+        // longer holds is a gap the table must hear of (JournalStartConsumer)
+        consumer.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
         KafkaIO.Read<byte[], byte[]> read = KafkaIO.<byte[], byte[]>read()
                 .withBootstrapServers(bootstrapServers)
                 .withKeyDeserializer(ByteArrayDeserializer.class)
@@ -240,7 +262,8 @@ public final class SluiceIngest extends PTransform<PBegin, PDone> {
         input.apply("Read", read)
                 .apply("Decode", ParDo.of(new DecodeFn(schemaRegistryUrl, tables, transform)))
                 .setCoder(KvCoder.of(StringUtf8Coder.of(), SinkElementCoder.of()))
-                .apply("Commit", ParDo.of(new CommitFn(tables, schemaRegistryUrl, hadoopConfiguration, commitHook)));
+                .apply("Commit", ParDo.of(new CommitFn(tables, schemaRegistryUrl, hadoopConfiguration, commitHook,
+                        run != null ? run : PipelineRun.unclaimed("sluice-ingest"))));
         return PDone.in(input.getPipeline());
     }
 }

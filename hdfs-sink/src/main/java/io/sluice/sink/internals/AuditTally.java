@@ -39,6 +39,7 @@ public final class AuditTally {
     private long expiredBefore = Long.MIN_VALUE;
     private long expired;
     private long unattributed;
+    private long lostInGaps;
 
     /**
      * Continues {@code previous} (null: nothing counted yet). Counts kept in another bucket width (the table's
@@ -52,6 +53,7 @@ public final class AuditTally {
             expiredBefore = previous.expiredBefore();
             expired = previous.expired();
             unattributed = previous.unattributed();
+            lostInGaps = previous.lostInGaps();
             for (AuditBucket b : previous.buckets()) {
                 long[] bins = new long[BINS];
                 b.latencyBins().forEach((i, n) -> bins[i] = n);
@@ -103,6 +105,11 @@ public final class AuditTally {
     }
 
     /** Filtered records whose timestamp is not known: counted in no bucket. */
+    /** Offsets recorded as lost in a gap (in no bucket: their timestamps went with them). */
+    public void lostInGap(long n) {
+        lostInGaps += n;
+    }
+
     public void unattributed(long n) {
         unattributed += n;
     }
@@ -126,7 +133,7 @@ public final class AuditTally {
             out.add(new AuditBucket(e.getKey(), b.committed, b.deadLettered, b.filtered, b.sum, b.xor, b.rowSum,
                     b.rowXor, bins, b.latency.max()));
         }
-        return new AuditState(buckets.widthMillis(), maxTimestamp, expiredBefore, expired, unattributed, out);
+        return new AuditState(buckets.widthMillis(), maxTimestamp, expiredBefore, expired, unattributed, out, lostInGaps);
     }
 
     private Bucket bucket(long timestamp) {

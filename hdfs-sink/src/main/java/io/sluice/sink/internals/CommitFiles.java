@@ -29,10 +29,11 @@ import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.Path;
 
 /**
- * Writes the files of one commit under their temporary names and syncs them. Rows are grouped by
- * (partition, writer schema), since an Avro file has one schema, and a group is split into several files
- * when it passes the table's record or byte limit. Nothing here is visible to readers: that happens when the
- * committer renames the files after the journal entry is written.
+ * Writes the files of one commit under temporary names in its writer's directory, and syncs them. Rows are grouped
+ * by (partition, writer schema), since an Avro file has one schema, and a group is split into several files when it
+ * passes the table's record or byte limit. Nothing here is visible to readers: that happens when the committer
+ * renames the files after the journal entry is written. Files are created only in a directory that exists, so a
+ * fenced writer (its directory moved away) fails here with {@link java.io.FileNotFoundException}.
  */
 public final class CommitFiles {
     private final SinkFileSystem sfs;
@@ -63,18 +64,19 @@ public final class CommitFiles {
     private record Group(String partition, int schemaId) {}
 
     /**
-     * Writes {@code rows} (sorted by offset, all above the journal) as data files of commit {@code seq}.
+     * Writes {@code rows} (sorted by offset, all above the journal) as data files of commit {@code seq} in
+     * {@code writerDir}.
      * {@code fileSchemas} maps each schema id to the file schema it is written with. {@code written} is told each
      * row's digest; null when the table does not count the audit (then no digest is computed).
      */
-    public List<CommittedFile> writeRows(String topic, int partition, long seq, List<SinkRecord> rows,
+    public List<CommittedFile> writeRows(Path writerDir, String topic, int partition, long seq, List<SinkRecord> rows,
                                   Map<Integer, Schema> fileSchemas, boolean metadataField, Buckets auditBuckets,
                                   RowWritten written) throws IOException {
         Map<Group, List<SinkRecord>> groups = new LinkedHashMap<>();
         for (SinkRecord r : rows) {
             groups.computeIfAbsent(new Group(r.partitionPath(), r.schemaId()), g -> new ArrayList<>()).add(r);
         }
-        Path tmpDir = paths.tmp(topic, partition);
+        Path tmpDir = writerDir;
         // the files are written by several threads; the caller's tally is not thread-safe
         RowWritten tally = written == null ? null : (row, digest) -> {
             synchronized (written) {
@@ -112,8 +114,8 @@ public final class CommitFiles {
         return FileWriters.runAll(tasks);
     }
 
-    public List<CommittedFile> writeDeadLetters(String table, String topic, int partition, long seq, List<DeadLetter> deadLetters,
-                                         ZoneId zone) throws IOException {
+    public List<CommittedFile> writeDeadLetters(Path writerDir, String table, String topic, int partition, long seq,
+                                                List<DeadLetter> deadLetters, ZoneId zone) throws IOException {
         Map<String, List<DeadLetter>> byDay = new LinkedHashMap<>();
         for (DeadLetter d : deadLetters) {
             String day = "dt=" + Instant.ofEpochMilli(Math.max(0, d.timestamp())).atZone(zone).toLocalDate();
@@ -123,20 +125,28 @@ public final class CommitFiles {
         long now = System.currentTimeMillis();
         for (Map.Entry<String, List<DeadLetter>> e : byDay.entrySet()) {
             List<DeadLetter> list = e.getValue();
-            Path tmp = new Path(paths.tmp(topic, partition), tmpName(seq, "dl-" + files.size(), ".avro"));
+            Path tmp = new Path(writerDir, tmpName(seq, "dl-" + files.size(), ".avro"));
             long written;
             metrics.filesOpen.inc();
-            // the stream is closed even when the writer never opened (an HDFS stream left open keeps its lease)
-            try (FSDataOutputStream out = sfs.create(tmp);
-                 DataFileWriter<GenericRecord> w = new DataFileWriter<>(new GenericDatumWriter<GenericRecord>(DeadLetterRows.SCHEMA))) {
-                w.setCodec(CodecFactory.fromString(codec));
-                w.create(DeadLetterRows.SCHEMA, out);
-                for (DeadLetter d : list) {
-                    w.append(DeadLetterRows.row(table, d, now));
+            try {
+                FSDataOutputStream out = sfs.createInExisting(tmp);
+                DataFileWriter<GenericRecord> w = new DataFileWriter<>(
+                        new GenericDatumWriter<GenericRecord>(DeadLetterRows.SCHEMA));
+                try {
+                    w.setCodec(CodecFactory.fromString(codec));
+                    w.create(DeadLetterRows.SCHEMA, out);
+                    for (DeadLetter d : list) {
+                        w.append(DeadLetterRows.row(table, d, now));
+                    }
+                    w.flush();
+                    out.hsync();
+                    written = out.getPos();
+                    w.close(); // closes out
+                } catch (IOException | RuntimeException failure) {
+                    // the stream is closed even when the writer never opened (an HDFS stream left open keeps its lease)
+                    Closing.afterFailure(failure, w, out);
+                    throw failure;
                 }
-                w.flush();
-                out.hsync();
-                written = out.getPos();
             } finally {
                 metrics.filesOpen.dec();
             }
@@ -149,20 +159,33 @@ public final class CommitFiles {
         return files;
     }
 
-    /** A note in a closed partition that this commit changed it: when, how many rows, from where. */
-    public CommittedFile writeLateMarker(String table, String topic, int partition, long seq, String tablePartition,
-                                  long records, long committedAt) throws IOException {
-        Path tmp = new Path(paths.tmp(topic, partition), tmpName(seq, "late", ".json"));
+    /**
+     * A note in a closed partition that this commit changed it (when, how many rows, from where), written in
+     * {@code writerDir} to be renamed into place with the commit's files.
+     */
+    public CommittedFile writeLateMarker(Path writerDir, String table, String topic, int partition, long seq,
+                                         String tablePartition, long records, long committedAt) throws IOException {
+        Path tmp = new Path(writerDir, tmpName(seq, "late", ".json"));
+        byte[] content = lateMarker(table, topic, partition, seq, tablePartition, records, committedAt);
+        FSDataOutputStream out = sfs.createInExisting(tmp);
+        out.write(content);
+        sfs.syncAndClose(out);
+        return new CommittedFile(CommittedFile.LATE_MARKER, relative(tmp), lateMarkerPath(topic, partition, seq,
+                tablePartition), tablePartition, records, content.length, -1, -1, -1);
+    }
+
+    /** Where the late marker of commit {@code seq} of a source partition goes, relative to the table root. */
+    public static String lateMarkerPath(String topic, int partition, long seq, String tablePartition) {
+        return tablePartition + "/" + TablePaths.LATE_PREFIX + TablePaths.sourceName(topic, partition) + "+" + seq
+                + ".json";
+    }
+
+    public static byte[] lateMarker(String table, String topic, int partition, long seq, String tablePartition,
+                                    long records, long committedAt) {
         String json = "{\"table\":\"" + table + "\",\"partition\":\"" + tablePartition + "\",\"topic\":\"" + topic
                 + "\",\"sourcePartition\":" + partition + ",\"journalSeq\":" + seq + ",\"records\":" + records
                 + ",\"committedAt\":" + committedAt + "}\n";
-        byte[] content = json.getBytes(StandardCharsets.UTF_8);
-        FSDataOutputStream out = sfs.create(tmp);
-        out.write(content);
-        sfs.syncAndClose(out);
-        String rel = tablePartition + "/" + TablePaths.LATE_PREFIX + TablePaths.sourceName(topic, partition) + "+" + seq + ".json";
-        return new CommittedFile(CommittedFile.LATE_MARKER, relative(tmp), rel, tablePartition, records, content.length,
-                -1, -1, -1);
+        return json.getBytes(StandardCharsets.UTF_8);
     }
 
     /**
@@ -187,8 +210,15 @@ public final class CommitFiles {
         BinaryDecoder decoder = null;
         GenericRecord reuse = null;
         metrics.filesOpen.inc();
-        try (FSDataOutputStream out = sfs.create(tmp);
-             DataFileWriter<Object> w = new DataFileWriter<>(new GenericDatumWriter<>(schema))) {
+        FSDataOutputStream out;
+        try {
+            out = sfs.createInExisting(tmp);
+        } catch (IOException | RuntimeException e) {
+            metrics.filesOpen.dec();
+            throw e;
+        }
+        DataFileWriter<Object> w = new DataFileWriter<>(new GenericDatumWriter<>(schema));
+        try {
             w.setCodec(CodecFactory.fromString(codec));
             w.setMeta(FileBuckets.KEY, FileBuckets.format(auditBuckets.widthMillis(), rowsByBucket));
             w.create(schema, out);
@@ -222,7 +252,12 @@ public final class CommitFiles {
             }
             w.flush();
             out.hsync(); // durable before the journal entry that names it
-            return out.getPos();
+            long pos = out.getPos();
+            w.close(); // closes out
+            return pos;
+        } catch (IOException | RuntimeException e) {
+            Closing.afterFailure(e, w, out);
+            throw e;
         } finally {
             metrics.filesOpen.dec();
         }

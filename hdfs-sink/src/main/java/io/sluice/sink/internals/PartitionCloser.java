@@ -22,6 +22,12 @@ import org.slf4j.LoggerFactory;
  * watermark: it is the lowest, over the table's source partitions, of the highest event time each has
  * committed. A source partition that stops receiving records therefore holds closing back, which is the
  * safe side: a partition is never closed while one of its sources may still be behind.
+ *
+ * <p>Only what is in place counts: a source's newest journal entry whose renames may still be running contributes the
+ * event time of the entry before it ({@link JournalEntry#placedMaxEventTime()}), so {@code _SUCCESS} is written only
+ * after every file of every commit it was decided on is in place. {@code _SUCCESS} says which commit of each source it
+ * was decided on ({@code {"closedAt": ..., "progress": ..., "sources": {"clicks+0": 17, ...}}}), so that a commit that
+ * lands rows in the partition afterwards (it was not among them) knows to leave a late marker.
  */
 public final class PartitionCloser {
     private static final Logger LOG = LoggerFactory.getLogger(PartitionCloser.class);
@@ -46,26 +52,22 @@ public final class PartitionCloser {
     }
 
     /**
-     * Progress as {@link #progress(Collection)}, except that it is -1 while a source partition in {@code expected}
-     * has committed nothing: a source that has not started yet could still hold rows for any partition.
+     * The table's progress: the lowest, over its source partitions, of the highest event time each has in place
+     * ({@code placed}, -1 for none); -1 while a source partition in {@code expected} has nothing in place (a source
+     * that has not started yet could still hold rows for any partition), or when nothing is.
      */
-    public static long progress(java.util.Map<org.apache.kafka.common.TopicPartition, JournalEntry> heads,
+    public static long progress(java.util.Map<org.apache.kafka.common.TopicPartition, Long> placed,
                                 Collection<org.apache.kafka.common.TopicPartition> expected) {
         for (org.apache.kafka.common.TopicPartition tp : expected) {
-            JournalEntry e = heads.get(tp);
-            if (e == null || e.maxEventTime() < 0) {
+            Long t = placed.get(tp);
+            if (t == null || t < 0) {
                 return -1;
             }
         }
-        return progress(heads.values());
-    }
-
-    /** Progress from the newest journal entries of every source partition; -1 when nothing is committed. */
-    public static long progress(Collection<JournalEntry> heads) {
         long min = Long.MAX_VALUE;
-        for (JournalEntry e : heads) {
-            if (e.maxEventTime() >= 0) {
-                min = Math.min(min, e.maxEventTime());
+        for (long t : placed.values()) {
+            if (t >= 0) {
+                min = Math.min(min, t);
             }
         }
         return min == Long.MAX_VALUE ? -1 : min;
@@ -81,8 +83,34 @@ public final class PartitionCloser {
         }
     }
 
-    /** Closes every known open partition that {@code progress} has passed; returns the ones it closed. */
-    public Set<String> closeDue(long progress) throws IOException {
+    /**
+     * Whether {@code partition} was closed without commit {@code seq} of source {@code source}: it has {@code _SUCCESS},
+     * and that does not list the source at {@code seq} or later (an empty {@code _SUCCESS}, as Sluice 0.1 wrote it,
+     * lists nothing).
+     */
+    public boolean closedWithout(String partition, org.apache.kafka.common.TopicPartition source, long seq)
+            throws IOException {
+        if (!partitioning.isTimeBased()) {
+            return false;
+        }
+        byte[] content = sfs.readOrNull(new Path(paths.partition(partition), TablePaths.SUCCESS));
+        if (content == null) {
+            return false;
+        }
+        if (content.length == 0) {
+            return true;
+        }
+        com.fasterxml.jackson.databind.JsonNode seen = Journal.JSON.readTree(content).path("sources")
+                .path(TablePaths.sourceName(source.topic(), source.partition()));
+        return !seen.isNumber() || seen.asLong() < seq;
+    }
+
+    /**
+     * Closes every known open partition that {@code progress} has passed; returns the ones it closed. {@code decidedOn}
+     * names, per source, the newest commit whose files are all in place, which {@code progress} was computed from.
+     */
+    public Set<String> closeDue(long progress, java.util.Map<org.apache.kafka.common.TopicPartition, Long> decidedOn)
+            throws IOException {
         Set<String> closed = new LinkedHashSet<>();
         if (!partitioning.isTimeBased() || progress < 0) {
             return closed;
@@ -90,7 +118,7 @@ public final class PartitionCloser {
         for (String p : open) {
             long end = partitioning.endOf(p, zone);
             if (end >= 0 && end + latenessMillis <= progress) {
-                if (sfs.createMarker(new Path(paths.partition(p), TablePaths.SUCCESS))) {
+                if (sfs.createFile(new Path(paths.partition(p), TablePaths.SUCCESS), success(progress, decidedOn))) {
                     closed.add(p);
                     LOG.info("table partition {}/{} closed: committed progress {} passed its end {} + lateness {} ms",
                             paths.root(), p, progress, end, latenessMillis);
@@ -99,6 +127,18 @@ public final class PartitionCloser {
             }
         }
         return closed;
+    }
+
+    private static byte[] success(long progress, java.util.Map<org.apache.kafka.common.TopicPartition, Long> decidedOn)
+            throws IOException {
+        com.fasterxml.jackson.databind.node.ObjectNode node = Journal.JSON.createObjectNode();
+        node.put("closedAt", System.currentTimeMillis());
+        node.put("progress", progress);
+        com.fasterxml.jackson.databind.node.ObjectNode sources = node.putObject("sources");
+        new java.util.TreeMap<>(decidedOn.entrySet().stream().collect(java.util.stream.Collectors.toMap(
+                e -> TablePaths.sourceName(e.getKey().topic(), e.getKey().partition()), java.util.Map.Entry::getValue)))
+                .forEach(sources::put);
+        return Journal.JSON.writeValueAsBytes(node);
     }
 
     /**

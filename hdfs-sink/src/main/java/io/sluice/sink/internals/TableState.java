@@ -1,20 +1,27 @@
 package io.sluice.sink.internals;
 
+import com.codahale.metrics.MetricRegistry;
 import io.sluice.sink.CommitHook;
 import io.sluice.sink.JournalEntry;
 import io.sluice.sink.JournalEntry.CommittedFile;
 import io.sluice.sink.SchemaSource;
 import io.sluice.sink.TableSpec;
 import io.sluice.sink.TableStoppedException;
-import com.codahale.metrics.MetricRegistry;
+import io.sluice.sink.WriterFencedException;
+import io.sluice.sink.internals.NoReplaceRename.Outcome;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
@@ -25,12 +32,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What every committer of one table shares: its file system and layout, schema history, partition closer,
- * metrics, and the newest journal entry of each source partition it knows of. Thread-safe; the I/O of one
- * commit happens in the committer's thread.
+ * What every committer of one table in this JVM shares: its file system and layout, schema history, partition
+ * closer, claims, metrics, and the newest journal entry of each source partition it has seen. It is a cache of what
+ * is on the file system and nothing it holds decides who may commit: that is decided at the commit point, on the file
+ * system. Thread-safe; the I/O of one commit happens in the committer's thread.
  */
 public final class TableState {
     private static final Logger LOG = LoggerFactory.getLogger(TableState.class);
+
+    /** Who finishes an entry's renames. */
+    public enum Renamer {
+        /** The writer that committed the entry: only from its own directory; gone means it was fenced. */
+        WRITER,
+        /** Recovery by a newer writer: from the writer's directory or, once fenced, its copy under fenced/. */
+        RECOVERY
+    }
 
     private final TableSpec spec;
     private final SinkFileSystem sfs;
@@ -40,7 +56,10 @@ public final class TableState {
     private final CommitFiles files;
     private final SinkMetrics metrics;
     private final CommitHook hook;
+    private final TableClaims claims;
     private final Map<TopicPartition, JournalEntry> heads = new ConcurrentHashMap<>();
+    /** The newest entry of each source partition known to have every file in place. */
+    private final Map<TopicPartition, JournalEntry> placed = new ConcurrentHashMap<>();
     /** Source partitions the launcher said this table reads (see {@link #expectSources}). */
     private final Set<TopicPartition> expected = ConcurrentHashMap.newKeySet();
     private volatile long headsReadAt;
@@ -68,6 +87,7 @@ public final class TableState {
         this.history = new SchemaHistory(sfs, paths.schemas(), schemas, spec.metadataField());
         this.closer = new PartitionCloser(sfs, paths, spec.partitioning(), spec.zone(), spec.allowedLateness().toMillis());
         this.files = new CommitFiles(sfs, paths, spec.codec(), spec.maxFileRecords(), spec.maxFileBytes(), metrics);
+        this.claims = new TableClaims(sfs, paths.claims(), spec.name());
         this.stoppedReason = readStopped();
         refreshHeads();
     }
@@ -80,6 +100,7 @@ public final class TableState {
     public CommitFiles files() { return files; }
     public SinkMetrics metrics() { return metrics; }
     public CommitHook hook() { return hook; }
+    public TableClaims claims() { return claims; }
 
     public Optional<String> stoppedReason() {
         return Optional.ofNullable(stoppedReason);
@@ -101,6 +122,8 @@ public final class TableState {
             try {
                 sfs.writeAtomically(new Path(paths.state(), "_tmp.stopped." + UUID.randomUUID()), paths.stopped(),
                         (reason + "\n").getBytes(StandardCharsets.UTF_8));
+            } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
+                // another writer stopped it first; its reason stands
             } catch (IOException e) {
                 LOG.error("table {}: could not record why it stopped at {}", spec.name(), paths.stopped(), e);
             }
@@ -109,64 +132,91 @@ public final class TableState {
     }
 
     /**
-     * Brings one source partition's files in line with its journal: finishes the renames of the newest entry
-     * (the only one that can be unfinished) and deletes every temporary file, which no entry records.
+     * Renames every file of a committed entry into place; a file already in place is skipped, so it can repeat. Returns
+     * once every file is in place.
+     *
+     * @throws WriterFencedException when the {@link Renamer#WRITER} finds its own directory gone: it was fenced after its
+     *                               entry was committed, and the writer that fenced it finishes the renames
      */
-    public JournalEntry recoverSource(String topic, int partition) throws IOException {
-        Journal journal = new Journal(sfs, paths.journal(topic, partition));
-        JournalEntry newest = journal.newest().orElse(null);
-        if (newest != null) {
-            applyRenames(newest);
-            heads.merge(new TopicPartition(topic, partition), newest, (a, b) -> a.seq() >= b.seq() ? a : b);
-        }
-        journal.deleteTemporaries();
-        Path tmp = paths.tmp(topic, partition);
-        FileStatus[] leftovers;
-        try {
-            leftovers = sfs.fs().listStatus(tmp);
-        } catch (FileNotFoundException e) {
-            leftovers = new FileStatus[0];
-        }
-        for (FileStatus f : leftovers) {
-            LOG.info("table {}: deleting {}, written by a commit of {}-{} that never reached its journal", spec.name(),
-                    f.getPath(), topic, partition);
-            sfs.fs().delete(f.getPath(), true);
-        }
-        return newest;
-    }
-
-    /** Renames every file of a committed entry into place; a file already in place is skipped, so it can repeat. */
-    public void applyRenames(JournalEntry entry) throws IOException {
+    public void applyRenames(JournalEntry entry, Renamer renamer) throws IOException {
         for (CommittedFile f : entry.files()) {
             Path target = paths.resolve(f.kind(), f.path());
-            Path tmp = new Path(paths.root(), f.tmp());
             if (sfs.fs().exists(target)) {
                 continue;
             }
-            if (!sfs.fs().exists(tmp)) {
+            Path source = new Path(paths.root(), f.tmp());
+            Outcome o = sfs.renameNoReplace(source, target);
+            if (o == Outcome.SOURCE_MISSING && renamer == Renamer.RECOVERY && paths.fencedCopyOf(f.tmp()) != null) {
+                o = sfs.renameNoReplace(paths.fencedCopyOf(f.tmp()), target);
+            }
+            if (o == Outcome.SOURCE_MISSING && !sfs.fs().exists(target)) {
+                if (renamer == Renamer.WRITER) {
+                    throw new WriterFencedException("commit " + entry.seq() + " of " + entry.topic() + "-"
+                            + entry.partition() + " into table " + spec.name() + " is committed, but its writer was "
+                            + "fenced before it renamed " + f.path() + " into place; the writer that fenced it finishes it");
+                }
                 throw stop("journal entry " + entry.seq() + " of " + entry.topic() + "-" + entry.partition()
-                        + " records file " + target + ", but neither it nor its temporary " + tmp
+                        + " records file " + target + ", but neither it nor its temporary " + source
                         + " exists: committed data was removed from outside Sluice");
             }
-            sfs.rename(tmp, target);
         }
+        markPlaced(entry);
     }
 
-    /** After a commit: remember the new head, note the partitions written, close the ones now due. */
-    public Set<String> committed(JournalEntry entry, Collection<String> partitionsWritten) throws IOException {
+    /** Whether every file {@code entry} names is in place, looked up on the file system once per entry. */
+    public boolean isPlaced(JournalEntry entry) throws IOException {
+        TopicPartition tp = new TopicPartition(entry.topic(), entry.partition());
+        JournalEntry known = placed.get(tp);
+        if (known != null && known.seq() >= entry.seq()) {
+            return true;
+        }
+        for (CommittedFile f : entry.files()) {
+            if (!sfs.fs().exists(paths.resolve(f.kind(), f.path()))) {
+                return false;
+            }
+        }
+        markPlaced(entry);
+        return true;
+    }
+
+    private void markPlaced(JournalEntry entry) {
+        placed.merge(new TopicPartition(entry.topic(), entry.partition()), entry, (a, b) -> a.seq() >= b.seq() ? a : b);
+    }
+
+    /** Remembers {@code entry} as its source partition's newest (unless a newer one is known). */
+    public void sawHead(JournalEntry entry) {
         heads.merge(new TopicPartition(entry.topic(), entry.partition()), entry, (a, b) -> a.seq() >= b.seq() ? a : b);
+    }
+
+    /** After a commit whose files are in place: remember the new head, note the partitions written, close those due. */
+    public Set<String> committed(JournalEntry entry, Collection<String> partitionsWritten) throws IOException {
+        sawHead(entry);
+        markPlaced(entry);
         closer.written(partitionsWritten);
         if (System.currentTimeMillis() - headsReadAt >= spec.commitInterval().toMillis()) {
             refreshHeads(); // other workers commit other source partitions of this table
         }
-        return closer.closeDue(PartitionCloser.progress(heads, expected));
+        Map<TopicPartition, Long> eventTimes = new HashMap<>();
+        Map<TopicPartition, Long> decidedOn = new HashMap<>();
+        for (Map.Entry<TopicPartition, JournalEntry> h : heads.entrySet()) {
+            JournalEntry head = h.getValue();
+            if (isPlaced(head)) {
+                eventTimes.put(h.getKey(), head.maxEventTime());
+                decidedOn.put(h.getKey(), head.seq());
+            } else {
+                // its renames may be running: count only what the entry before it had in place
+                eventTimes.put(h.getKey(), head.placedMaxEventTime());
+                decidedOn.put(h.getKey(), head.seq() - 1);
+            }
+        }
+        return closer.closeDue(PartitionCloser.progress(eventTimes, expected), decidedOn);
     }
 
     /** The newest journal entry of one source partition, read from its journal; null if it has none. */
     public JournalEntry newest(TopicPartition tp) throws IOException {
         JournalEntry e = new Journal(sfs, paths.journal(tp.topic(), tp.partition())).newest().orElse(null);
         if (e != null) {
-            heads.merge(tp, e, (a, b) -> a.seq() >= b.seq() ? a : b);
+            sawHead(e);
         }
         return e;
     }
@@ -186,47 +236,53 @@ public final class TableState {
     }
 
     private void refreshHeads() throws IOException {
-        Journal.heads(sfs, paths.journals()).forEach((tp, e) ->
-                heads.merge(tp, e, (a, b) -> a.seq() >= b.seq() ? a : b));
-        try {
-            for (FileStatus f : sfs.fs().listStatus(paths.sources())) {
-                String name = f.getPath().getName();
-                int plus = name.lastIndexOf('+');
-                if (plus > 0) {
-                    try {
-                        expected.add(new TopicPartition(name.substring(0, plus), Integer.parseInt(name.substring(plus + 1))));
-                    } catch (NumberFormatException ignored) {
-                        // not a marker of ours
-                    }
-                }
+        Journal.heads(sfs, paths.journals()).forEach((tp, e) -> sawHead(e));
+        for (FileStatus f : sfs.list(paths.sources())) {
+            TopicPartition tp = TablePaths.parseSourceName(f.getPath().getName());
+            if (tp != null) {
+                expected.add(tp);
             }
-        } catch (FileNotFoundException e) {
-            // no source declared: closing follows the sources that have committed
         }
         headsReadAt = System.currentTimeMillis();
     }
 
-    /** Source partitions with a temporary directory: a commit may have been cut short before any journal entry. */
-    public java.util.List<TopicPartition> sourcesWithTemporaries() throws IOException {
-        java.util.List<TopicPartition> sources = new java.util.ArrayList<>();
-        FileStatus[] dirs;
-        try {
-            dirs = sfs.fs().listStatus(paths.tmp("x", 0).getParent());
-        } catch (FileNotFoundException e) {
-            return sources;
-        }
-        for (FileStatus d : dirs) {
-            String name = d.getPath().getName();
-            int plus = name.lastIndexOf('+');
-            if (d.isDirectory() && plus > 0) {
-                try {
-                    sources.add(new TopicPartition(name.substring(0, plus), Integer.parseInt(name.substring(plus + 1))));
-                } catch (NumberFormatException e) {
-                    LOG.warn("table {}: ignoring unexpected directory {}", spec.name(), d.getPath());
+    /**
+     * Source partitions with anything to recover: a journal, live or fenced writers, or a temporary directory of
+     * Sluice 0.1.
+     */
+    public List<TopicPartition> sourcesWithState() throws IOException {
+        Set<TopicPartition> sources = new TreeSet<>(java.util.Comparator.comparing(TopicPartition::toString));
+        for (Path dir : List.of(paths.journals(), paths.writersRoot(), new Path(paths.state(), TablePaths.FENCED),
+                paths.tmp("x", 0).getParent())) {
+            for (FileStatus d : sfs.list(dir)) {
+                TopicPartition tp = d.isDirectory() ? TablePaths.parseSourceName(d.getPath().getName()) : null;
+                if (tp != null) {
+                    sources.add(tp);
                 }
             }
         }
-        return sources;
+        return List.copyOf(sources);
+    }
+
+    /**
+     * Why a Sluice that takes no part in claims and fencing (0.1, journal entries of version 1) may be writing this
+     * table now: its newest commit is more recent than {@code lease}. Null when no such writer can be live.
+     */
+    public String olderVersionWriting(Duration lease) {
+        try {
+            long now = System.currentTimeMillis();
+            for (JournalEntry e : heads().values()) {
+                if (e.version() == 1 && now - e.committedAt() < lease.toMillis()) {
+                    return "a Sluice of an earlier version committed " + e.topic() + "-" + e.partition() + " at "
+                            + Instant.ofEpochMilli(e.committedAt()) + ", less than " + lease.toSeconds() + " s ago, and"
+                            + " it takes no part in fencing; stop that pipeline first (see the README's Upgrading), or"
+                            + " start with --take-over once it is stopped";
+                }
+            }
+            return null;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("reading the journals of table " + spec.name() + " failed", e);
+        }
     }
 
     private String readStopped() throws IOException {

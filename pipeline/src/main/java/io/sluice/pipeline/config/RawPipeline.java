@@ -32,7 +32,8 @@ record RawPipeline(
     record Warehouse(
             @JsonProperty("root") String root,
             @JsonProperty("dead-letter-root") String deadLetterRoot,
-            @JsonProperty("hadoop") Map<String, String> hadoop) {
+            @JsonProperty("hadoop") Map<String, String> hadoop,
+            @JsonProperty("claim-lease") String claimLease) {
     }
 
     /** table-defaults, and each entry of tables (where {@code table} is also allowed). */
@@ -47,7 +48,8 @@ record RawPipeline(
             @JsonProperty("commit-interval") String commitInterval,
             @JsonProperty("allowed-lateness") String allowedLateness,
             @JsonProperty("metadata-field") String metadataField,
-            @JsonProperty("event-time-field") String eventTimeField) {
+            @JsonProperty("event-time-field") String eventTimeField,
+            @JsonProperty("on-gap") String onGap) {
     }
 
     record Runner(

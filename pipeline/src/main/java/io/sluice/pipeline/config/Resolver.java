@@ -133,12 +133,14 @@ final class Resolver {
     // ---------------------------------------------------------------- warehouse
 
     WarehouseConfig warehouse(RawPipeline.Warehouse raw) {
-        RawPipeline.Warehouse w = raw != null ? raw : new RawPipeline.Warehouse(null, null, null);
+        RawPipeline.Warehouse w = raw != null ? raw : new RawPipeline.Warehouse(null, null, null, null);
         String root = parse("warehouse.root", required("warehouse.root", w.root(),
                 "where the tables go: hdfs://namenode:port/path, file:///path or a local path"), FileSystemUris::normalize);
         String deadLetters = text(w.deadLetterRoot()) == null ? root + "/" + DEAD_LETTERS_DIR
                 : parse("warehouse.dead-letter-root", text(w.deadLetterRoot()), FileSystemUris::normalize);
-        return new WarehouseConfig(root, deadLetters, properties("warehouse.hadoop", w.hadoop()));
+        Duration lease = duration("warehouse.claim-lease", w.claimLease(), io.sluice.sink.TableSink.DEFAULT_LEASE,
+                Duration.ofSeconds(1));
+        return new WarehouseConfig(root, deadLetters, properties("warehouse.hadoop", w.hadoop()), lease);
     }
 
     // ---------------------------------------------------------------- tables
@@ -226,8 +228,10 @@ final class Resolver {
                 : parse(prefix + ".metadata-field", raw.metadataField(), ConfigValues::parseBoolean);
         String eventTime = text(raw.eventTimeField()) == null ? base.eventTimeField()
                 : avroName(prefix + ".event-time-field", text(raw.eventTimeField()));
+        io.sluice.sink.GapPolicy onGap = oneOf(prefix + ".on-gap", raw.onGap(), io.sluice.sink.GapPolicy.class,
+                base.onGap());
         return new TableOptions(partitioning, field, zone, codec, maxRecords, maxBytes, commit, lateness, metadata,
-                eventTime);
+                eventTime, onGap);
     }
 
     /** Builds the TableSpec once now, so that whatever the sink refuses is refused while loading, with a key path. */

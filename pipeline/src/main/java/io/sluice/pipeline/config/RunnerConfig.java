@@ -97,17 +97,35 @@ public record RunnerConfig(Type type, String flinkMaster, OptionalInt parallelis
             restartAttempts.ifPresent(n -> args.add("--numberOfExecutionRetries=" + n));
             // the commit step buffers records in Beam state between commits: more than the 5 MB Flink's default
             // memory state backend checkpoints, so state goes to files unless extra chooses otherwise
-            if (extra.stream().noneMatch(a -> a.startsWith("--objectReuse"))) {
+            if (!extraSets("objectReuse")) {
                 args.add("--objectReuse=true"); // Sluice's steps never change an element after emitting it
             }
-            if (extra.stream().noneMatch(a -> a.startsWith("--stateBackend"))) {
-                args.add("--stateBackend=filesystem");
-                args.add("--stateBackendStoragePath=" + defaultCheckpointDir(jobName));
+            // Beam reads the storage path only with a backend named, and a backend only with a path: each of the two
+            // that extra leaves out is filled in (a --stateBackendFactory of the user's replaces both)
+            if (!extraSets("stateBackendFactory")) {
+                if (!extraSets("stateBackend")) {
+                    args.add("--stateBackend=filesystem");
+                }
+                if (!extraSets("stateBackendStoragePath")) {
+                    args.add("--stateBackendStoragePath=" + defaultCheckpointDir(jobName));
+                }
             }
         } else {
             parallelism.ifPresent(p -> args.add("--targetParallelism=" + p));
         }
         args.addAll(extra);
         return args.toArray(String[]::new);
+    }
+
+    /** Whether {@link #extra} sets the Beam option {@code name} ({@code --name=...} or {@code --name}). */
+    private boolean extraSets(String name) {
+        for (String a : extra) {
+            String key = a.startsWith("--") ? a.substring(2) : a;
+            int eq = key.indexOf('=');
+            if ((eq < 0 ? key : key.substring(0, eq)).equals(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

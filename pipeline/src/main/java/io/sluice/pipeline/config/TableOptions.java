@@ -1,5 +1,6 @@
 package io.sluice.pipeline.config;
 
+import io.sluice.sink.GapPolicy;
 import io.sluice.sink.Partitioning;
 import io.sluice.sink.TableSpec;
 import java.time.Duration;
@@ -16,10 +17,11 @@ import java.util.Objects;
  * @param timeZone       zone id of the time partitions (UTC by default)
  * @param codec          one of {@link #CODECS}
  * @param eventTimeField a timestamp field to take event time from, or null for the log timestamp
+ * @param onGap          what the table does when the log lost offsets it had not committed
  */
 public record TableOptions(Partitioning partitioning, String partitionField, String timeZone, String codec,
                            long maxFileRecords, long maxFileBytes, Duration commitInterval,
-                           Duration allowedLateness, boolean metadataField, String eventTimeField) {
+                           Duration allowedLateness, boolean metadataField, String eventTimeField, GapPolicy onGap) {
 
     /** Codec names as a pipeline file spells them. */
     public static final List<String> CODECS = List.of("snappy", "deflate", "zstd", "none");
@@ -32,6 +34,7 @@ public record TableOptions(Partitioning partitioning, String partitionField, Str
         Objects.requireNonNull(timeZone, "timeZone");
         Objects.requireNonNull(commitInterval, "commitInterval");
         Objects.requireNonNull(allowedLateness, "allowedLateness");
+        Objects.requireNonNull(onGap, "onGap");
         if (!CODECS.contains(codec)) {
             throw new IllegalArgumentException("codec '" + codec + "' is not one of " + CODECS);
         }
@@ -49,7 +52,8 @@ public record TableOptions(Partitioning partitioning, String partitionField, Str
             default -> s.codec();
         };
         return new TableOptions(s.partitioning(), s.partitionField(), s.zone().getId(), codec, s.maxFileRecords(),
-                s.maxFileBytes(), s.commitInterval(), s.allowedLateness(), s.metadataField(), s.eventTimeField());
+                s.maxFileBytes(), s.commitInterval(), s.allowedLateness(), s.metadataField(), s.eventTimeField(),
+                s.onGap());
     }
 
     /** Sets every option on {@code b}. */
@@ -63,6 +67,7 @@ public record TableOptions(Partitioning partitioning, String partitionField, Str
                 .commitInterval(commitInterval)
                 .allowedLateness(allowedLateness)
                 .metadataField(metadataField)
-                .eventTimeField(eventTimeField);
+                .eventTimeField(eventTimeField)
+                .onGap(onGap);
     }
 }

@@ -1,5 +1,6 @@
 package io.sluice.pipeline.config;
 
+import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -12,10 +13,12 @@ import java.util.Objects;
  *                       trailing '/'; each table is the directory {@code <root>/<table>}
  * @param deadLetterRoot where records that cannot be written go ({@code <root>/_dead_letters} by default)
  * @param hadoop         extra Hadoop Configuration keys, in file order
+ * @param claimLease     how long the pipeline run's claims on its tables stay live without a renewal
  */
-public record WarehouseConfig(String root, String deadLetterRoot, Map<String, String> hadoop) {
+public record WarehouseConfig(String root, String deadLetterRoot, Map<String, String> hadoop, Duration claimLease) {
     public WarehouseConfig {
         Objects.requireNonNull(root, "root");
+        Objects.requireNonNull(claimLease, "claimLease");
         Objects.requireNonNull(deadLetterRoot, "deadLetterRoot");
         hadoop = Collections.unmodifiableMap(new LinkedHashMap<>(hadoop));
     }

@@ -1,28 +1,59 @@
 package io.sluice.pipeline.internals;
 
+import io.sluice.pipeline.StartFrom;
+import io.sluice.sink.OffsetGap;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A consumer whose {@link #assign} places every partition at its table's journal: the next offset the table has
- * not committed. KafkaIO's reader assigns and then asks for {@code position()} when it has no checkpoint mark of its
- * own, so this is where a fresh pipeline learns where to start; when it does have a mark (Flink restoring a
- * checkpoint) it seeks there afterwards, and the committer drops whatever that replays below the journal.
+ * The consumer KafkaIO reads with. It places every partition at its table's journal, and tells the commit step which
+ * offsets each record covers, so that the commit never assumes what it did not see:
  *
- * <p>A partition the table never committed is left alone, so {@code auto.offset.reset} (the pipeline's start
- * position) decides. Consumer-group offsets are never used for positions.
+ * <ul>
+ *   <li>{@link #assign} seeks each partition to the next offset its table has not committed; a partition never
+ *       committed goes to the start position ({@link StartFrom}). KafkaIO then seeks again where it restores a
+ *       checkpoint mark of its own, and the commit drops what that replays below the journal.</li>
+ *   <li>A record that does not follow the one before it (the log did not hold the offsets between: compaction,
+ *       transaction markers) gets the header {@value #COVERS_FROM}, the first offset it covers. A record that
+ *       follows needs none.</li>
+ *   <li>The consumer never resets a position by itself ({@code auto.offset.reset=none}): when the position is no longer
+ *       in the log (retention deleted offsets not yet read, or a restore from a checkpoint older than the log's
+ *       start) Kafka answers OFFSET_OUT_OF_RANGE, and this consumer returns, in place of records, one record marking
+ *       the exact missing range (header {@value #GAP}), then reads on from the log's start. A position past the log's
+ *       end (the topic was recreated or truncated) is marked too, and the partition paused.</li>
+ * </ul>
+ *
+ * Headers of those names that a producer set are removed: only this consumer says what a record covers.
  */
 final class JournalStartConsumer extends KafkaConsumer<byte[], byte[]> {
     private static final Logger LOG = LoggerFactory.getLogger(JournalStartConsumer.class);
+    /** Header: the first offset a record covers, 8 bytes big-endian, when the offsets before it were not in the log. */
+    static final String COVERS_FROM = "__sluice.covers-from";
+    /** Header of a record that marks offsets missing from the log: {@code from,to,REASON}. */
+    static final String GAP = "__sluice.gap";
 
     private final JournalStartConsumerFactory positions;
+    /** The offset the next record of each partition should have. */
+    private final Map<TopicPartition, Long> expected = new HashMap<>();
 
     JournalStartConsumer(Map<String, Object> config, JournalStartConsumerFactory positions) {
         super(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -32,17 +63,149 @@ final class JournalStartConsumer extends KafkaConsumer<byte[], byte[]> {
     @Override
     public void assign(Collection<TopicPartition> partitions) {
         super.assign(partitions);
-        List<String> placed = new ArrayList<>();
+        expected.keySet().retainAll(partitions);
+        Map<TopicPartition, Long> journal = new HashMap<>();
+        List<TopicPartition> fresh = new ArrayList<>();
+        // every partition gets a position before any is asked for one: with no reset policy, asking for one
+        // position resolves all of them, and one without a position fails the call
         for (TopicPartition tp : partitions) {
             long next = positions.journalNextOffset(tp);
             if (next >= 0) {
                 seek(tp, next);
-                placed.add(tp + "@" + next);
+                journal.put(tp, next);
             } else {
-                placed.add(tp + "@(never committed: " + positions.startFrom() + ")");
+                fresh.add(tp);
             }
+        }
+        if (positions.startFrom() == StartFrom.LATEST) {
+            super.seekToEnd(fresh);
+        } else {
+            super.seekToBeginning(fresh);
+        }
+        List<String> placed = new ArrayList<>();
+        journal.forEach((tp, next) -> placed.add(tp + "@" + next));
+        for (TopicPartition tp : fresh) {
+            long at = position(tp);
+            expected.put(tp, at);
+            placed.add(tp + "@" + at + " (never committed: " + positions.startFrom() + ")");
         }
         LOG.info("reading from the journal positions {}", placed);
     }
 
+    @Override
+    public void seek(TopicPartition tp, long offset) {
+        super.seek(tp, offset);
+        expected.put(tp, offset);
+    }
+
+    @Override
+    public void seek(TopicPartition tp, OffsetAndMetadata offsetAndMetadata) {
+        super.seek(tp, offsetAndMetadata);
+        expected.put(tp, offsetAndMetadata.offset());
+    }
+
+    @Override
+    public void seekToBeginning(Collection<TopicPartition> partitions) {
+        super.seekToBeginning(partitions);
+        partitions.forEach(tp -> expected.put(tp, position(tp)));
+    }
+
+    @Override
+    public void seekToEnd(Collection<TopicPartition> partitions) {
+        super.seekToEnd(partitions);
+        partitions.forEach(tp -> expected.put(tp, position(tp)));
+    }
+
+    @Override
+    @SuppressWarnings("deprecation")
+    public ConsumerRecords<byte[], byte[]> poll(long timeoutMs) {
+        return poll(Duration.ofMillis(timeoutMs));
+    }
+
+    @Override
+    public ConsumerRecords<byte[], byte[]> poll(Duration timeout) {
+        ConsumerRecords<byte[], byte[]> records;
+        try {
+            records = super.poll(timeout);
+        } catch (OffsetOutOfRangeException e) {
+            return gaps(e.offsetOutOfRangePartitions());
+        }
+        for (TopicPartition tp : records.partitions()) {
+            for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
+                r.headers().remove(COVERS_FROM);
+                r.headers().remove(GAP);
+                Long want = expected.get(tp);
+                if (want != null && r.offset() > want) {
+                    r.headers().add(COVERS_FROM, ByteBuffer.allocate(Long.BYTES).putLong(want).array());
+                }
+                expected.put(tp, r.offset() + 1);
+            }
+        }
+        return records;
+    }
+
+    /** In place of records: one record per partition marking what the log no longer holds at its position. */
+    private ConsumerRecords<byte[], byte[]> gaps(Map<TopicPartition, Long> outOfRange) {
+        Map<TopicPartition, Long> begin = beginningOffsets(outOfRange.keySet());
+        Map<TopicPartition, Long> end = endOffsets(outOfRange.keySet());
+        Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> marks = new HashMap<>();
+        outOfRange.forEach((tp, position) -> {
+            long first = begin.getOrDefault(tp, 0L);
+            long last = end.getOrDefault(tp, 0L);
+            if (position < first) {
+                OffsetGap g = new OffsetGap(position, first - 1, OffsetGap.Reason.RETENTION);
+                LOG.error("{}: offsets {}..{} were deleted from the log before they were read (log start {}); reading"
+                        + " on from {}, and the table decides (its on-gap policy)", tp, g.from(), g.to(), first, first);
+                seek(tp, first);
+                marks.put(tp, List.of(mark(tp, g.to(), g)));
+            } else if (position > last) {
+                OffsetGap g = new OffsetGap(last, position - 1, OffsetGap.Reason.TRUNCATED);
+                LOG.error("{}: the log ends at {}, before the position {} the pipeline reached: the topic was deleted and"
+                        + " recreated or its log truncated; the partition is paused and its table stops", tp, last,
+                        position);
+                pause(List.of(tp));
+                marks.put(tp, List.of(mark(tp, position - 1, g)));
+            } else {
+                LOG.warn("{}: offset {} was out of range and is in range again (log {}..{}); reading on", tp, position,
+                        first, last);
+                seek(tp, position);
+            }
+        });
+        return new ConsumerRecords<>(marks);
+    }
+
+    private static ConsumerRecord<byte[], byte[]> mark(TopicPartition tp, long offset, OffsetGap g) {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(GAP, (g.from() + "," + g.to() + "," + g.reason()).getBytes(StandardCharsets.UTF_8));
+        return new ConsumerRecord<>(tp.topic(), tp.partition(), offset, System.currentTimeMillis(),
+                TimestampType.CREATE_TIME, -1, -1, null, null, headers, Optional.empty());
+    }
+
+    /** The gap a record marks, or null if it is a record of the log. */
+    static OffsetGap gapOf(Iterable<Header> headers) {
+        if (headers == null) {
+            return null;
+        }
+        for (Header h : headers) {
+            if (GAP.equals(h.key())) {
+                String[] parts = new String(h.value(), StandardCharsets.UTF_8).split(",");
+                return new OffsetGap(Long.parseLong(parts[0]), Long.parseLong(parts[1]),
+                        OffsetGap.Reason.valueOf(parts[2]));
+            }
+        }
+        return null;
+    }
+
+    /** The first offset a record covers, as its header says; {@code offset} itself when it has none. */
+    static long coversFrom(Iterable<Header> headers, long offset) {
+        if (headers == null) {
+            return offset;
+        }
+        for (Header h : headers) {
+            if (COVERS_FROM.equals(h.key()) && h.value() != null && h.value().length == Long.BYTES) {
+                return Math.min(offset, ByteBuffer.wrap(h.value()).getLong());
+            }
+        }
+        return offset;
+    }
 }

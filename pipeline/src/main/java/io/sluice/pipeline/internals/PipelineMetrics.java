@@ -29,6 +29,12 @@ public final class PipelineMetrics {
     public static final String RECORDS_SKIPPED_AS_REPLAYED = "recordsSkippedAsReplayed";
     public static final String RECORDS_HELD_BY_STOPPED_TABLE = "recordsHeldByStoppedTable";
     public static final String COMMITS = "commits";
+    /** Offsets the reader found deleted from the log before they were read (retention, an old restore). */
+    public static final String OFFSETS_MISSING_FROM_LOG = "offsetsMissingFromLog";
+    /** Records kept for a later commit because offsets before them had not arrived yet. */
+    public static final String RECORDS_WAITING_FOR_EARLIER = "recordsWaitingForEarlierOffsets";
+    /** Writers that registered, fencing the previous writer of their source partition. */
+    public static final String WRITERS_REGISTERED = "writersRegistered";
     public static final String COMMIT_LATENCY_MS = "commitLatencyMs";
 
     private PipelineMetrics() {}

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.audit.AuditConfig;
 import io.sluice.pipeline.DefinedPipeline;
+import io.sluice.sink.GapPolicy;
 import io.sluice.sink.Partitioning;
 import io.sluice.sink.TableSpec;
 import java.io.IOException;
@@ -57,6 +58,7 @@ class PipelineDefinitionTest {
               hadoop:
                 dfs.replication: 2
                 fs.permissions.umask-mode: "022"
+              claim-lease: 2m
             table-defaults:
               partitioning: field
               partition-field: country
@@ -68,12 +70,14 @@ class PipelineDefinitionTest {
               allowed-lateness: PT2H
               metadata-field: false
               event-time-field: ts
+              on-gap: record
             tables:
               shop.orders:
                 table: orders
                 partitioning: daily
                 codec: zstd
                 metadata-field: true
+                on-gap: stop
               shop.stock:
                 partition-field: store
             runner:
@@ -113,9 +117,9 @@ class PipelineDefinitionTest {
         assertThat(p.source()).isEqualTo(new SourceConfig("127.0.0.1:9092", List.of("clicks", "views"), null,
                 "http://127.0.0.1:8081", SourceConfig.StartFrom.EARLIEST, Duration.ofSeconds(30), Map.of()));
         assertThat(p.warehouse()).isEqualTo(new WarehouseConfig("hdfs://nn:8020/warehouse",
-                "hdfs://nn:8020/warehouse/_dead_letters", Map.of()));
+                "hdfs://nn:8020/warehouse/_dead_letters", Map.of(), Duration.ofSeconds(60)));
         assertThat(p.tableDefaults()).isEqualTo(new TableOptions(Partitioning.HOURLY, null, "UTC", "snappy",
-                1_000_000, 128L << 20, Duration.ofSeconds(10), Duration.ofHours(1), true, null));
+                1_000_000, 128L << 20, Duration.ofSeconds(10), Duration.ofHours(1), true, null, GapPolicy.STOP));
         assertThat(p.tables()).isEmpty();
         assertThat(p.runner()).isEqualTo(new RunnerConfig(RunnerConfig.Type.FLINK, "[local]", OptionalInt.empty(),
                 Duration.ofSeconds(10), OptionalLong.empty(), OptionalLong.empty(), OptionalInt.empty(), List.of()));
@@ -164,19 +168,19 @@ class PipelineDefinitionTest {
                 Map.entry("max.poll.records", "2000"), Map.entry("security.protocol", "SSL"),
                 Map.entry("bootstrap.servers", "k1:9092,k2:9092"), Map.entry("auto.offset.reset", "latest"));
         assertThat(p.warehouse()).isEqualTo(new WarehouseConfig("hdfs://nn:8020/warehouse/shop", "hdfs:///dead",
-                Map.of("dfs.replication", "2", "fs.permissions.umask-mode", "022")));
+                Map.of("dfs.replication", "2", "fs.permissions.umask-mode", "022"), Duration.ofMinutes(2)));
         assertThat(p.hadoopConfiguration()).containsExactly(Map.entry("dfs.replication", "2"),
                 Map.entry("fs.permissions.umask-mode", "022"));
         TableOptions defaults = new TableOptions(Partitioning.FIELD, "country", "Europe/Berlin", "deflate", 1000,
-                64_000_000, Duration.ofMillis(500), Duration.ofHours(2), false, "ts");
+                64_000_000, Duration.ofMillis(500), Duration.ofHours(2), false, "ts", GapPolicy.RECORD);
         assertThat(p.tableDefaults()).isEqualTo(defaults);
         assertThat(p.tables()).containsExactly(
                 Map.entry("shop.orders", new TableConfig("shop.orders", "orders", new TableOptions(Partitioning.DAILY,
                         null, "Europe/Berlin", "zstd", 1000, 64_000_000, Duration.ofMillis(500), Duration.ofHours(2),
-                        true, "ts"))),
+                        true, "ts", GapPolicy.STOP))),
                 Map.entry("shop.stock", new TableConfig("shop.stock", "shop.stock", new TableOptions(Partitioning.FIELD,
                         "store", "Europe/Berlin", "deflate", 1000, 64_000_000, Duration.ofMillis(500),
-                        Duration.ofHours(2), false, "ts"))));
+                        Duration.ofHours(2), false, "ts", GapPolicy.RECORD))));
         assertThat(p.runner()).isEqualTo(new RunnerConfig(RunnerConfig.Type.FLINK, "jobmanager:8081",
                 OptionalInt.of(3), Duration.ofSeconds(2), OptionalLong.of(500), OptionalLong.of(250),
                 OptionalInt.of(4), List.of("--objectReuse=true")));
@@ -462,11 +466,11 @@ class PipelineDefinitionTest {
         assertThat(PipelineKeys.ALL).containsExactly("name",
                 "source.bootstrap-servers", "source.topics", "source.topic-pattern", "source.schema-registry-url",
                 "source.start-from", "source.discovery-interval", "source.consumer",
-                "warehouse.root", "warehouse.dead-letter-root", "warehouse.hadoop",
+                "warehouse.root", "warehouse.dead-letter-root", "warehouse.hadoop", "warehouse.claim-lease",
                 "table-defaults.partitioning", "table-defaults.partition-field", "table-defaults.time-zone",
                 "table-defaults.codec", "table-defaults.max-file-records", "table-defaults.max-file-bytes",
                 "table-defaults.commit-interval", "table-defaults.allowed-lateness", "table-defaults.metadata-field",
-                "table-defaults.event-time-field",
+                "table-defaults.event-time-field", "table-defaults.on-gap",
                 "tables.<topic>.table",
                 "runner.type", "runner.flink-master", "runner.parallelism", "runner.checkpointing-interval",
                 "runner.max-bundle-size", "runner.max-bundle-time-ms", "runner.restart-attempts", "runner.extra",

@@ -112,7 +112,8 @@ class CommitFnTest {
         }
         Pipeline p = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
         p.apply(stream.advanceProcessingTime(Duration.standardSeconds(30)).advanceWatermarkToInfinity())
-                .apply(ParDo.of(new CommitFn(tables, registryUrl, Map.of(), CommitHook.NONE)));
+                .apply(ParDo.of(new CommitFn(tables, registryUrl, Map.of(), CommitHook.NONE,
+                        io.sluice.sink.PipelineRun.unclaimed("commit-fn-test"))));
         assertThat(p.run().waitUntilFinish()).isEqualTo(PipelineResult.State.DONE);
     }
 
