@@ -115,7 +115,11 @@ class WriterFencingTest {
                 .hasCauseInstanceOf(WriterFencedException.class);
         assertThat(offsets(kind, spec)).as("every offset once").containsExactlyElementsOf(range(0, 134));
         assertThat(fileNames(kind, spec)).as("A's file of 10..19").doesNotContain("clicks+0+10+19.avro");
-        JournalEntry head = open(kind, spec, CommitHook.NONE).heads().get(new TopicPartition("clicks", 0));
+        assertThat(journalNames(kind, spec)).as("A's entry in the pruned name")
+                .doesNotContain(String.format("%020d.json", 2));
+        TableSink reopened = open(kind, spec, CommitHook.NONE);
+        assertThat(reopened.stoppedReason()).as("the table goes on").isEmpty();
+        JournalEntry head = reopened.heads().get(new TopicPartition("clicks", 0));
         assertThat(head.seq()).isEqualTo(26);
         assertThat(head.writer().id()).as("the newest entry's writer").isEqualTo(b.writerName().substring(11));
         // and A's later commits are refused too
