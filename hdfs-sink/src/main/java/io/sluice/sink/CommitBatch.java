@@ -17,6 +17,7 @@ import java.util.List;
  *         .row(row105, 101)                   // offset 105, read right after 100: 101..104 are holes
  *         .deadLetter(dead106)
  *         .gap(new OffsetGap(107, 199, OffsetGap.Reason.RETENTION))   // the reader found them deleted
+ *         .readStartedAt(100)                 // where the reader started, for a partition never committed
  *         .build();
  * }</pre>
  *
@@ -36,11 +37,16 @@ public final class CommitBatch {
     private final List<Item> items;
     private final long vouchedThrough;
     private final long unattributedFiltered;
+    private final java.util.SortedSet<Long> readStarts;
+    private final boolean marksReadStarts;
 
-    private CommitBatch(List<Item> items, long vouchedThrough, long unattributedFiltered) {
+    private CommitBatch(List<Item> items, long vouchedThrough, long unattributedFiltered,
+                        java.util.SortedSet<Long> readStarts, boolean marksReadStarts) {
+        this.marksReadStarts = marksReadStarts;
         this.items = List.copyOf(items);
         this.vouchedThrough = vouchedThrough;
         this.unattributedFiltered = unattributedFiltered;
+        this.readStarts = java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(readStarts));
     }
 
     public static Builder builder() {
@@ -62,7 +68,7 @@ public final class CommitBatch {
         rows.forEach(b::row);
         deadLetters.forEach(b::deadLetter);
         filtered.forEach(b::filtered);
-        return new CommitBatch(b.items, through, unattributedFiltered);
+        return new CommitBatch(b.items, through, unattributedFiltered, new java.util.TreeSet<>(), false);
     }
 
     List<Item> items() {
@@ -76,6 +82,16 @@ public final class CommitBatch {
 
     long unattributedFiltered() {
         return unattributedFiltered;
+    }
+
+    /** Positions a reader of the partition started reading at, as far as the items say (see {@link Builder#readStartedAt}). */
+    public java.util.SortedSet<Long> readStarts() {
+        return readStarts;
+    }
+
+    /** Whether its reader marks every start of reading (see {@link Builder#marksReadStarts}). */
+    public boolean marksReadStarts() {
+        return marksReadStarts;
     }
 
     public int size() {
@@ -93,8 +109,30 @@ public final class CommitBatch {
 
     public static final class Builder {
         private final List<Item> items = new ArrayList<>();
+        private final java.util.SortedSet<Long> readStarts = new java.util.TreeSet<>();
+        private boolean marksReadStarts;
 
         private Builder() {}
+
+        /**
+         * Says the reader marks every position it starts reading at ({@link #readStartedAt}): for a partition never
+         * committed, nothing is committed before that mark has arrived, since items may arrive in any order.
+         */
+        public Builder marksReadStarts() {
+            this.marksReadStarts = true;
+            return this;
+        }
+
+        /**
+         * A reader started reading the partition at {@code position} (after an assignment or a seek). For a partition
+         * never committed, the first range starts at the lowest such position, and nothing is committed until the
+         * item read there has arrived; without any, it starts at the lowest item (for a caller that hands its items
+         * in the order it read them).
+         */
+        public Builder readStartedAt(long position) {
+            readStarts.add(position);
+            return this;
+        }
 
         public Builder row(SinkRecord r) {
             return row(r, r.offset());
@@ -131,7 +169,7 @@ public final class CommitBatch {
         }
 
         public CommitBatch build() {
-            return new CommitBatch(items, -1, 0);
+            return new CommitBatch(items, -1, 0, readStarts, marksReadStarts);
         }
     }
 }

@@ -72,15 +72,26 @@ final class CommitPlanner {
         }
         return batch.vouchedThrough() >= 0
                 ? vouched(next, rest, batch, replays, duplicates, acc)
-                : chained(next, rest, policy, replays, duplicates, acc);
+                : chained(next, rest, batch, policy, replays, duplicates, acc);
     }
 
-    private static Plan chained(long next, List<Item> rest, GapPolicy policy, List<Item> replays, long duplicates,
-                                Acc acc) {
+    private static Plan chained(long next, List<Item> rest, CommitBatch batch, GapPolicy policy,
+                                List<Item> replays, long duplicates, Acc acc) {
+        java.util.SortedSet<Long> readStarts = batch.readStarts();
         if (rest.isEmpty()) {
             return acc.plan(0, -1, replays, duplicates, List.of(), null);
         }
-        long start = next >= 0 ? next : rest.get(0).coversFrom();
+        if (next < 0 && readStarts.isEmpty() && batch.marksReadStarts()) {
+            return acc.plan(0, -1, replays, duplicates, rest, null); // the first item read has not arrived yet
+        }
+        // a partition never committed starts where its reader started: an item that arrived early must not pass for
+        // the first one read
+        long start = next >= 0 ? next : readStarts.isEmpty() ? rest.get(0).coversFrom() : readStarts.first();
+        if (next < 0) {
+            while (!rest.isEmpty() && rest.get(0).offset() < start) {
+                replays.add(rest.remove(0)); // read before where the reading started: not this read's
+            }
+        }
         long cursor = start;
         int taken = 0;
         OffsetGap stop = null;

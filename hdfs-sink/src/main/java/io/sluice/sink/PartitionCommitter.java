@@ -220,9 +220,9 @@ public final class PartitionCommitter {
             table.metrics().replayedSkipped.inc(plan.skipped());
         }
         watchBreak(plan);
-        CommitResult result = new CommitResult(null, plan.skipped(), Set.of(), Set.of(), leftover(plan));
+        CommitResult result = new CommitResult(null, plan.skipped(), Set.of(), Set.of(), leftover(plan, batch));
         if (plan.commits()) {
-            result = commitRange(plan);
+            result = commitRange(plan, batch);
         }
         if (plan.stop() != null) {
             throw table.stop(gapReason(plan.stop()));
@@ -239,11 +239,15 @@ public final class PartitionCommitter {
                         + " ingested (set the table's on-gap to record to accept the loss and go on)";
     }
 
-    private static CommitBatch leftover(Plan plan) {
+    private static CommitBatch leftover(Plan plan, CommitBatch batch) {
         if (plan.leftover().isEmpty()) {
             return null;
         }
         CommitBatch.Builder b = CommitBatch.builder();
+        batch.readStarts().forEach(b::readStartedAt);
+        if (batch.marksReadStarts()) {
+            b.marksReadStarts();
+        }
         for (Item i : plan.leftover()) {
             Object p = i.payload();
             if (p instanceof SinkRecord r) {
@@ -336,11 +340,11 @@ public final class PartitionCommitter {
         }
     }
 
-    private CommitResult commitRange(Plan plan) {
+    private CommitResult commitRange(Plan plan, CommitBatch batch) {
         Timer.Context timer = table.metrics().commitLatency.time();
         boolean done = false;
         try {
-            CommitResult result = doCommit(plan);
+            CommitResult result = doCommit(plan, batch);
             done = true;
             return result;
         } catch (IOException e) {
@@ -368,7 +372,7 @@ public final class PartitionCommitter {
         }
     }
 
-    private CommitResult doCommit(Plan plan) throws IOException {
+    private CommitResult doCommit(Plan plan, CommitBatch batch) throws IOException {
         List<SinkRecord> rows = plan.rows();
         List<DeadLetter> deadLetters = plan.deadLetters();
         List<FilteredRecord> filteredRecords = plan.filtered();
@@ -463,7 +467,7 @@ public final class PartitionCommitter {
         }
         Set<String> closed = table.committed(entry, rowsByPartition.keySet());
         table.metrics().partitionsClosed.inc(closed.size());
-        return new CommitResult(entry, plan.skipped(), closed, late, leftover(plan));
+        return new CommitResult(entry, plan.skipped(), closed, late, leftover(plan, batch));
     }
 
     private static Map<String, Long> committedPartitions(JournalEntry entry) {

@@ -77,6 +77,23 @@ class CommitPlannerTest {
     }
 
     @Test
+    void aPartitionNeverCommittedWaitsForTheItemReadFirstWhenItsReaderMarksIt() {
+        // the reader started at 0, but 5 and 6 arrived before 0..4
+        CommitBatch early = CommitBatch.builder().marksReadStarts().row(row(5)).row(row(6)).build();
+        Plan waiting = CommitPlanner.plan(-1, early, GapPolicy.STOP);
+        assertThat(waiting.commits()).isFalse();
+        assertThat(waiting.leftover()).hasSize(2);
+
+        CommitBatch.Builder all = CommitBatch.builder().marksReadStarts().readStartedAt(0).row(row(5)).row(row(6));
+        for (long o = 0; o < 5; o++) {
+            all.row(row(o));
+        }
+        Plan p = CommitPlanner.plan(-1, all.build(), GapPolicy.STOP);
+        assertThat(p.from()).isZero();
+        assertThat(p.to()).isEqualTo(6);
+    }
+
+    @Test
     void itemsBelowTheJournalAreReplaysAndSecondCopiesAreDropped() {
         Plan p = CommitPlanner.plan(12, rows(10, 11, 12, 12, 13), GapPolicy.STOP);
 

@@ -11,7 +11,9 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import io.sluice.sink.TableClaimedException;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -40,7 +42,9 @@ final class PipelineCommand implements Callable<Integer> {
     @Command(name = "run", mixinStandardHelpOptions = true,
             description = {"Runs the pipeline a file defines, in the foreground, until SIGTERM or Ctrl-C.",
                     "Topics and partitions created while it runs are picked up (the job restarts itself and resumes "
-                            + "from the tables' journals)."})
+                            + "from the tables' journals).",
+                    "One run holds each table: a second run on a table a live run holds is refused, naming the "
+                            + "holder, unless started with --take-over. Exits 1 if another run takes a table over."})
     static final class Run implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -57,6 +61,13 @@ final class PipelineCommand implements Callable<Integer> {
                 description = "Where the Prometheus metrics endpoint listens (default ${DEFAULT-VALUE}); 'off' for JMX only.")
         String metricsListen;
 
+        @Option(names = "--take-over",
+                description = {"Take the pipeline's tables even from a live run that holds them (a run on another host"
+                        + " whose process may be stuck, a deploy replacing the previous one): that run's writers are"
+                        + " fenced at their next commit and it stops when it notices. Without it a held table refuses"
+                        + " the start, naming the run that holds it."})
+        boolean takeOver;
+
         @Override
         public Integer call() throws Exception {
             PipelineDefinition definition = PipelineDefinition.load(config);
@@ -65,15 +76,16 @@ final class PipelineCommand implements Callable<Integer> {
             }
             PrintWriter out = spec.commandLine().getOut();
             MetricRegistry registry = metrics();
-            CountDownLatch stop = new CountDownLatch(1);
+            CompletableFuture<String> stop = new CompletableFuture<>();
             CountDownLatch done = new CountDownLatch(1);
+            String failure;
             try (JmxReporter jmx = JmxReporter.forRegistry(registry).inDomain("io.sluice.pipeline").build();
                  MetricsHttpServer http = startHttp(registry);
-                 IngestionJob job = DefinedPipeline.job(definition, null)) {
+                 IngestionJob job = DefinedPipeline.job(definition, null, takeOver)) {
                 jmx.start();
                 // the JVM shuts down once hooks return: wait for the job to stop and commit what it can
                 Thread hook = new Thread(() -> {
-                    stop.countDown();
+                    stop.complete(null);
                     try {
                         done.await(60, java.util.concurrent.TimeUnit.SECONDS);
                     } catch (InterruptedException e) {
@@ -81,15 +93,23 @@ final class PipelineCommand implements Callable<Integer> {
                     }
                 }, "sluice-pipeline-shutdown");
                 Runtime.getRuntime().addShutdownHook(hook);
-                job.start();
+                try {
+                    job.start();
+                } catch (TableClaimedException e) {
+                    throw new CliException(e.getMessage());
+                }
                 out.println("pipeline " + definition.name() + " running: " + job
                         + (http != null ? "; metrics on http://" + metricsListen + MetricsHttpServer.PATH : ""));
                 out.flush();
-                stop.await();
+                // until SIGTERM, or until the job stops by itself for good (another run took a table over)
+                failure = (String) CompletableFuture.anyOf(stop, job.failure()).get();
                 out.println("pipeline " + definition.name() + " stopping");
                 out.flush();
             } finally {
                 done.countDown();
+            }
+            if (failure != null) {
+                throw new CliException(failure);
             }
             return CommandLine.ExitCode.OK;
         }

@@ -5,7 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.pipeline.internals.PipelineMetrics;
 import java.nio.file.Path;
 import java.time.Duration;
+import io.sluice.pipeline.config.RunnerConfig;
 import java.util.List;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.avro.generic.GenericRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,13 +46,25 @@ class FlinkRunnerIngestTest {
         List<IngestEnvironment.Sent> sent = env.produce(topic, views, Rows.times(views));
         long committedBefore = PipelineMetrics.dropwizardCount(PipelineMetrics.RECORDS_COMMITTED);
 
-        // when IngestionJob runs the pipeline on Flink until the journals cover the log end
+        // when IngestionJob runs the pipeline on Flink until the journals cover the log end, its runner arguments as a
+        // pipeline file's runner section gives them, with runner.extra naming only where checkpoints go
+        Path checkpoints = dir.resolve("checkpoints-from-extra");
+        RunnerConfig runner = new RunnerConfig(RunnerConfig.Type.FLINK, "[local]", OptionalInt.of(2),
+                Duration.ofSeconds(1), OptionalLong.empty(), OptionalLong.empty(), OptionalInt.empty(),
+                List.of("--stateBackendStoragePath=" + checkpoints.toUri()));
+        String[] args = IngestionJob.runWhileWatched(runner.toArgs("flink-ingest-test"), RunnerConfig.Type.FLINK);
         try (IngestionJob job = IngestionJob.builder(env.ingest("/wh", List.of(topic)))
-                .runner(IngestionJob.Runner.FLINK).flinkMaster("[local]").parallelism(2)
-                .checkpointingInterval(Duration.ofSeconds(1)).discoveryInterval(Duration.ofSeconds(2)).build()) {
+                .pipelineOptions(() -> PipelineOptionsFactory.fromArgs(args).create())
+                .discoveryInterval(Duration.ofSeconds(2)).build()) {
             job.start();
             assertThat(job.awaitCaughtUp(Duration.ofSeconds(60))).as("caught up: %s", job).isTrue();
             assertThat(job.starts()).as("pipeline starts").isEqualTo(1);
+            // and Flink checkpoints where runner.extra said (it used to be ignored without --stateBackend)
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!hasCheckpoint(checkpoints) && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            assertThat(hasCheckpoint(checkpoints)).as("a completed checkpoint under %s", checkpoints).isTrue();
         }
 
         // then every record is in the table once, in 3 hour partitions, and the Dropwizard bridge counted them
@@ -57,5 +73,14 @@ class FlinkRunnerIngestTest {
         assertThat(Rows.hourDirectories(env.reader("/wh", topic).committedFiles())).hasSize(3);
         assertThat(PipelineMetrics.dropwizardCount(PipelineMetrics.RECORDS_COMMITTED) - committedBefore)
                 .as("records committed (Dropwizard sluice.pipeline.recordsCommitted)").isEqualTo(2_000);
+    }
+
+    private static boolean hasCheckpoint(Path root) throws java.io.IOException {
+        if (!java.nio.file.Files.isDirectory(root)) {
+            return false;
+        }
+        try (java.util.stream.Stream<Path> all = java.nio.file.Files.walk(root, 2)) {
+            return all.anyMatch(p -> p.getFileName().toString().startsWith("chk-"));
+        }
     }
 }

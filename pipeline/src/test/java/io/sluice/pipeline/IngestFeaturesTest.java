@@ -328,6 +328,26 @@ class IngestFeaturesTest {
     }
 
     @Test
+    void aPipelineWhoseRunnerCannotSayHowItIsIsNotStartedASecondTimeBesideIt() throws Exception {
+        // given a job whose runner cannot be asked for the pipeline's state (a JobManager out of reach)
+        env.createTopic("unaskable", 1);
+        int before = UnaskableRunner.RUNS.get();
+        try (IngestionJob job = IngestionJob.builder(env.ingest("/unaskable", List.of("unaskable")))
+                .pipelineOptions(() -> org.apache.beam.sdk.options.PipelineOptionsFactory
+                        .fromArgs("--runner=" + UnaskableRunner.class.getName(), "--streaming=true").create())
+                .discoveryInterval(Duration.ofMillis(300)).build()) {
+            job.start();
+
+            // when several discovery rounds ask
+            Thread.sleep(2_000);
+
+            // then it was started once: an unanswered question is not an end
+            assertThat(job.starts()).as("pipeline starts: %s", job).isEqualTo(1);
+            assertThat(UnaskableRunner.RUNS.get() - before).isEqualTo(1);
+        }
+    }
+
+    @Test
     void aTableWhoseJournalIsBehindTheLogStartIsStoppedWithTheExactGapAndTheOthersGoOn() throws Exception {
         // given a table that committed offsets 0..19 of a topic with a one-day retention
         String topic = "retained";

@@ -166,9 +166,12 @@ public final class CommitFn extends DoFn<KV<String, SinkElement>, Void> {
     /** Commits what the buffer holds; true when it is empty afterwards, false when records wait for earlier ones. */
     private boolean commit(CommitKey k, TableSpec spec, Buffered state) {
         List<SinkElement> held = new ArrayList<>();
-        CommitBatch.Builder batch = CommitBatch.builder();
+        CommitBatch.Builder batch = CommitBatch.builder().marksReadStarts(); // JournalStartConsumer marks them
         for (SinkElement e : state.buffer().read()) {
             held.add(e);
+            if (e.startsRead()) {
+                batch.readStartedAt(e.coversFrom());
+            }
             switch (e.kind()) {
                 case ROW -> batch.row(e.row(), e.coversFrom());
                 case DEAD_LETTER -> batch.deadLetter(e.deadLetter(), e.coversFrom());

@@ -43,7 +43,8 @@ public final class DecodeFn extends DoFn<KafkaRecord<byte[], byte[]>, KV<String,
         OffsetGap gap = JournalStartConsumer.gapOf(r.getHeaders());
         if (gap != null) {
             PipelineMetrics.count(PipelineMetrics.OFFSETS_MISSING_FROM_LOG, gap.size());
-            out.output(KV.of(key, SinkElement.gap(gap)));
+            SinkElement g = SinkElement.gap(gap);
+            out.output(KV.of(key, JournalStartConsumer.startsRead(r.getHeaders()) ? g.startingRead() : g));
             return;
         }
         SinkElement e = decoder.decode(table, r.getTopic(), r.getPartition(), r.getOffset(), r.getTimestamp(),
@@ -55,6 +56,7 @@ public final class DecodeFn extends DoFn<KafkaRecord<byte[], byte[]>, KV<String,
             case GAP -> throw new IllegalStateException("the decoder made a gap of " + r);
         }
         long coversFrom = JournalStartConsumer.coversFrom(r.getHeaders(), r.getOffset());
-        out.output(KV.of(key, coversFrom < r.getOffset() ? e.coveringFrom(coversFrom) : e));
+        SinkElement covering = coversFrom < r.getOffset() ? e.coveringFrom(coversFrom) : e;
+        out.output(KV.of(key, JournalStartConsumer.startsRead(r.getHeaders()) ? covering.startingRead() : covering));
     }
 }

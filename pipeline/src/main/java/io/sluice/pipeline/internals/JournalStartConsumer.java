@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  *       checkpoint mark of its own, and the commit drops what that replays below the journal.</li>
  *   <li>A record that does not follow the one before it (the log did not hold the offsets between: compaction,
  *       transaction markers) gets the header {@value #COVERS_FROM}, the first offset it covers. A record that
- *       follows needs none.</li>
+ *       follows needs none. The first record after an assignment or a seek also gets {@value #READ_START}: for a
+ *       partition never committed, the commit starts where the reading started, whatever order records arrive in.</li>
  *   <li>The consumer never resets a position by itself ({@code auto.offset.reset=none}): when the position is no longer
  *       in the log (retention deleted offsets not yet read, or a restore from a checkpoint older than the log's
  *       start) Kafka answers OFFSET_OUT_OF_RANGE, and this consumer returns, in place of records, one record marking
@@ -50,10 +51,15 @@ final class JournalStartConsumer extends KafkaConsumer<byte[], byte[]> {
     static final String COVERS_FROM = "__sluice.covers-from";
     /** Header of a record that marks offsets missing from the log: {@code from,to,REASON}. */
     static final String GAP = "__sluice.gap";
+    /** Header of the first record read after an assignment or a seek (its {@value #COVERS_FROM} is the position). */
+    static final String READ_START = "__sluice.read-start";
+    private static final byte[] EMPTY = new byte[0];
 
     private final JournalStartConsumerFactory positions;
     /** The offset the next record of each partition should have. */
     private final Map<TopicPartition, Long> expected = new HashMap<>();
+    /** Partitions whose next record is the first read since an assignment or a seek. */
+    private final java.util.Set<TopicPartition> starting = new java.util.HashSet<>();
 
     JournalStartConsumer(Map<String, Object> config, JournalStartConsumerFactory positions) {
         super(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -87,6 +93,7 @@ final class JournalStartConsumer extends KafkaConsumer<byte[], byte[]> {
         for (TopicPartition tp : fresh) {
             long at = position(tp);
             expected.put(tp, at);
+            starting.add(tp);
             placed.add(tp + "@" + at + " (never committed: " + positions.startFrom() + ")");
         }
         LOG.info("reading from the journal positions {}", placed);
@@ -96,24 +103,28 @@ final class JournalStartConsumer extends KafkaConsumer<byte[], byte[]> {
     public void seek(TopicPartition tp, long offset) {
         super.seek(tp, offset);
         expected.put(tp, offset);
+        starting.add(tp);
     }
 
     @Override
     public void seek(TopicPartition tp, OffsetAndMetadata offsetAndMetadata) {
         super.seek(tp, offsetAndMetadata);
         expected.put(tp, offsetAndMetadata.offset());
+        starting.add(tp);
     }
 
     @Override
     public void seekToBeginning(Collection<TopicPartition> partitions) {
         super.seekToBeginning(partitions);
         partitions.forEach(tp -> expected.put(tp, position(tp)));
+        starting.addAll(partitions);
     }
 
     @Override
     public void seekToEnd(Collection<TopicPartition> partitions) {
         super.seekToEnd(partitions);
         partitions.forEach(tp -> expected.put(tp, position(tp)));
+        starting.addAll(partitions);
     }
 
     @Override
@@ -134,9 +145,15 @@ final class JournalStartConsumer extends KafkaConsumer<byte[], byte[]> {
             for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
                 r.headers().remove(COVERS_FROM);
                 r.headers().remove(GAP);
+                r.headers().remove(READ_START);
                 Long want = expected.get(tp);
-                if (want != null && r.offset() > want) {
-                    r.headers().add(COVERS_FROM, ByteBuffer.allocate(Long.BYTES).putLong(want).array());
+                boolean first = starting.remove(tp);
+                if (want != null && (r.offset() > want || first)) {
+                    r.headers().add(COVERS_FROM, ByteBuffer.allocate(Long.BYTES).putLong(Math.min(want, r.offset()))
+                            .array());
+                }
+                if (first) {
+                    r.headers().add(READ_START, EMPTY);
                 }
                 expected.put(tp, r.offset() + 1);
             }
@@ -156,15 +173,16 @@ final class JournalStartConsumer extends KafkaConsumer<byte[], byte[]> {
                 OffsetGap g = new OffsetGap(position, first - 1, OffsetGap.Reason.RETENTION);
                 LOG.error("{}: offsets {}..{} were deleted from the log before they were read (log start {}); reading"
                         + " on from {}, and the table decides (its on-gap policy)", tp, g.from(), g.to(), first, first);
+                boolean start = starting.contains(tp);
                 seek(tp, first);
-                marks.put(tp, List.of(mark(tp, g.to(), g)));
+                marks.put(tp, List.of(mark(tp, g.to(), g, start)));
             } else if (position > last) {
                 OffsetGap g = new OffsetGap(last, position - 1, OffsetGap.Reason.TRUNCATED);
                 LOG.error("{}: the log ends at {}, before the position {} the pipeline reached: the topic was deleted and"
                         + " recreated or its log truncated; the partition is paused and its table stops", tp, last,
                         position);
                 pause(List.of(tp));
-                marks.put(tp, List.of(mark(tp, position - 1, g)));
+                marks.put(tp, List.of(mark(tp, position - 1, g, starting.remove(tp))));
             } else {
                 LOG.warn("{}: offset {} was out of range and is in range again (log {}..{}); reading on", tp, position,
                         first, last);
@@ -174,9 +192,12 @@ final class JournalStartConsumer extends KafkaConsumer<byte[], byte[]> {
         return new ConsumerRecords<>(marks);
     }
 
-    private static ConsumerRecord<byte[], byte[]> mark(TopicPartition tp, long offset, OffsetGap g) {
+    private static ConsumerRecord<byte[], byte[]> mark(TopicPartition tp, long offset, OffsetGap g, boolean start) {
         RecordHeaders headers = new RecordHeaders();
         headers.add(GAP, (g.from() + "," + g.to() + "," + g.reason()).getBytes(StandardCharsets.UTF_8));
+        if (start) {
+            headers.add(READ_START, EMPTY);
+        }
         return new ConsumerRecord<>(tp.topic(), tp.partition(), offset, System.currentTimeMillis(),
                 TimestampType.CREATE_TIME, -1, -1, null, null, headers, Optional.empty());
     }
@@ -194,6 +215,18 @@ final class JournalStartConsumer extends KafkaConsumer<byte[], byte[]> {
             }
         }
         return null;
+    }
+
+    /** Whether a record is the first read since an assignment or a seek. */
+    static boolean startsRead(Iterable<Header> headers) {
+        if (headers != null) {
+            for (Header h : headers) {
+                if (READ_START.equals(h.key())) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** The first offset a record covers, as its header says; {@code offset} itself when it has none. */

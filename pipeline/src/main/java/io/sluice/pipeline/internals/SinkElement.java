@@ -23,9 +23,15 @@ public final class SinkElement {
     private final DeadLetter deadLetter;
     private final FilteredRecord filtered;
     private final OffsetGap gap;
+    private final boolean readStart;
 
     private SinkElement(Kind kind, long offset, long coversFrom, SinkRecord row, DeadLetter deadLetter,
                         FilteredRecord filtered, OffsetGap gap) {
+        this(kind, offset, coversFrom, row, deadLetter, filtered, gap, false);
+    }
+
+    private SinkElement(Kind kind, long offset, long coversFrom, SinkRecord row, DeadLetter deadLetter,
+                        FilteredRecord filtered, OffsetGap gap, boolean readStart) {
         if (coversFrom > offset || coversFrom < 0) {
             throw new IllegalArgumentException("an element at offset " + offset + " cannot cover from " + coversFrom);
         }
@@ -36,6 +42,7 @@ public final class SinkElement {
         this.deadLetter = deadLetter;
         this.filtered = filtered;
         this.gap = gap;
+        this.readStart = readStart;
     }
 
     private SinkElement(Kind kind, long offset, SinkRecord row, DeadLetter deadLetter, FilteredRecord filtered) {
@@ -49,7 +56,18 @@ public final class SinkElement {
 
     /** This element, read right after offset {@code from - 1} (the offsets between were not in the log). */
     public SinkElement coveringFrom(long from) {
-        return from == coversFrom ? this : new SinkElement(kind, offset, from, row, deadLetter, filtered, gap);
+        return from == coversFrom ? this : new SinkElement(kind, offset, from, row, deadLetter, filtered, gap,
+                readStart);
+    }
+
+    /** This element as the first one read since an assignment or a seek: reading started at {@link #coversFrom()}. */
+    public SinkElement startingRead() {
+        return readStart ? this : new SinkElement(kind, offset, coversFrom, row, deadLetter, filtered, gap, true);
+    }
+
+    /** Whether reading started (after an assignment or a seek) at this element's {@link #coversFrom()}. */
+    public boolean startsRead() {
+        return readStart;
     }
 
     /** The first offset this element covers: its own, or the first of a hole the reader stepped over to reach it. */
@@ -120,6 +138,7 @@ public final class SinkElement {
     public boolean equals(Object o) {
         // used by coder round-trip tests; the payloads compare by their text form and offsets
         return o instanceof SinkElement e && e.kind == kind && e.offset == offset && e.coversFrom == coversFrom
+                && e.readStart == readStart
                 && Objects.equals(e.gap, gap)
                 && Objects.equals(String.valueOf(e.row), String.valueOf(row))
                 && Objects.equals(String.valueOf(e.deadLetter), String.valueOf(deadLetter))

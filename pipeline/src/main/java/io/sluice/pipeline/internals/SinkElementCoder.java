@@ -16,7 +16,8 @@ import org.apache.beam.sdk.util.VarInt;
  * (8 bytes each, big-endian). Tag 2, a filtered record's offset alone, is what state written before the audit holds;
  * it is still read. An element that covers offsets before its own (a hole the reader stepped over) is tag 4, the
  * number of offsets before its own it covers (varint), then the element as above; a gap is tag 5, its first and last
- * offset (varints) and its reason (one byte, the enum's ordinal). Deterministic.
+ * offset (varints) and its reason (one byte, the enum's ordinal); tag 6 before any of these marks the first element
+ * read since an assignment or a seek. Deterministic.
  */
 public final class SinkElementCoder extends CustomCoder<SinkElement> {
     private static final long serialVersionUID = 1L;
@@ -27,6 +28,7 @@ public final class SinkElementCoder extends CustomCoder<SinkElement> {
     private static final int FILTERED = 3;
     private static final int COVERING = 4;
     private static final int GAP = 5;
+    private static final int READ_START = 6;
 
     public static SinkElementCoder of() {
         return INSTANCE;
@@ -34,6 +36,9 @@ public final class SinkElementCoder extends CustomCoder<SinkElement> {
 
     @Override
     public void encode(SinkElement e, OutputStream out) throws IOException {
+        if (e.startsRead()) {
+            out.write(READ_START);
+        }
         if (e.kind() == SinkElement.Kind.GAP) {
             out.write(GAP);
             VarInt.encode(e.gapRange().from(), out);
@@ -67,6 +72,9 @@ public final class SinkElementCoder extends CustomCoder<SinkElement> {
     @Override
     public SinkElement decode(InputStream in) throws IOException {
         int tag = in.read();
+        if (tag == READ_START) {
+            return decode(in).startingRead();
+        }
         if (tag == COVERING) {
             long before = VarInt.decodeLong(in);
             SinkElement e = decode(in);
@@ -88,7 +96,7 @@ public final class SinkElementCoder extends CustomCoder<SinkElement> {
             case FILTERED -> SinkElement.filtered(new FilteredRecord(VarInt.decodeLong(in),
                     BigEndianLongCoder.of().decode(in), BigEndianLongCoder.of().decode(in)));
             case -1 -> throw new CoderException("stream ended before a sink element's tag");
-            default -> throw new CoderException("unknown sink element tag " + tag + " (expected 0 to 5)");
+            default -> throw new CoderException("unknown sink element tag " + tag + " (expected 0 to 6)");
         };
     }
 

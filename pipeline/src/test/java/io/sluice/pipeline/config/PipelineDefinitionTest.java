@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -359,6 +360,29 @@ class PipelineDefinitionTest {
                 "--stateBackendStoragePath=" + RunnerConfig.defaultCheckpointDir("minimal"));
         assertThat(PipelineOptionsFactory.fromArgs(args).as(FlinkPipelineOptions.class).getFlinkMaster())
                 .isEqualTo("[local]");
+    }
+
+    @Test
+    void aCheckpointPathAloneInExtraIsUsedWithTheFileSystemBackend() throws IOException {
+        // given runner.extra naming where checkpoints go, as the README advises for a remote cluster
+        PipelineDefinition p = PipelineDefinition.load(write("minimal.yaml", MINIMAL))
+                .withOverrides(Map.of("runner.extra", "--stateBackendStoragePath=hdfs://nn:8020/flink/checkpoints"));
+
+        // when
+        String[] args = p.toPipelineArgs();
+        FlinkPipelineOptions o = PipelineOptionsFactory.fromArgs(args).withValidation().as(FlinkPipelineOptions.class);
+
+        // then Beam gets a backend to use it with, and the path is the file's, given once
+        assertThat(o.getStateBackend()).isEqualTo("filesystem");
+        assertThat(o.getStateBackendStoragePath()).isEqualTo("hdfs://nn:8020/flink/checkpoints");
+        assertThat(Arrays.stream(args).filter(a -> a.startsWith("--stateBackendStoragePath"))).hasSize(1);
+
+        // and a backend alone gets the default path
+        String[] rocks = PipelineDefinition.load(write("minimal.yaml", MINIMAL))
+                .withOverrides(Map.of("runner.extra", "--stateBackend=rocksdb")).toPipelineArgs();
+        FlinkPipelineOptions r = PipelineOptionsFactory.fromArgs(rocks).as(FlinkPipelineOptions.class);
+        assertThat(r.getStateBackend()).isEqualTo("rocksdb");
+        assertThat(r.getStateBackendStoragePath()).isEqualTo(RunnerConfig.defaultCheckpointDir("minimal"));
     }
 
     @Test

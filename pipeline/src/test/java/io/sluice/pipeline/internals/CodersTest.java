@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.sink.DeadLetter;
 import io.sluice.sink.FilteredRecord;
+import io.sluice.sink.OffsetGap;
 import io.sluice.sink.SinkRecord;
 import java.io.ByteArrayInputStream;
 import org.apache.beam.sdk.coders.CoderException;
@@ -25,10 +26,16 @@ class CodersTest {
     void sinkElementsRoundTripWithTheirPayloads() throws Exception {
         for (SinkElement e : new SinkElement[] {SinkElement.row(ROW), SinkElement.row(REWRITTEN),
                 SinkElement.deadLetter(DEAD), SinkElement.deadLetter(TOMBSTONE), SinkElement.filtered(77),
-                SinkElement.filtered(new FilteredRecord(78, 1_700_000_000_000L, -42L))}) {
+                SinkElement.filtered(new FilteredRecord(78, 1_700_000_000_000L, -42L)),
+                SinkElement.row(ROW).coveringFrom(1234500), SinkElement.deadLetter(DEAD).startingRead(),
+                SinkElement.row(ROW).coveringFrom(1234000).startingRead(),
+                SinkElement.gap(new OffsetGap(10, 99, OffsetGap.Reason.RETENTION)),
+                SinkElement.gap(new OffsetGap(5, 7, OffsetGap.Reason.TRUNCATED)).startingRead()}) {
             SinkElement back = CoderUtils.clone(SinkElementCoder.of(), e);
             assertThat(back).isEqualTo(e);
             assertThat(back.offset()).isEqualTo(e.offset());
+            assertThat(back.coversFrom()).isEqualTo(e.coversFrom());
+            assertThat(back.startsRead()).isEqualTo(e.startsRead());
             CoderProperties.coderDeterministic(SinkElementCoder.of(), e, e);
         }
         // a filtered mark as state written before the audit holds it: tag 2, the offset alone

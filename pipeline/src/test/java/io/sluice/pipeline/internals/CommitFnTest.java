@@ -94,7 +94,8 @@ class CommitFnTest {
                 e = SinkElement.row(new SinkRecord(topic, 0, i, 1000 + i, 1000 + i, "dt=1970-01-01/hr=00", clickId,
                         null, wire, null));
             }
-            out.add(KV.of(CommitKey.of(topic, topic, 0), e));
+            // the reader started at offset 0: the consumer marks the first record it reads
+            out.add(KV.of(CommitKey.of(topic, topic, 0), i == 0 ? e.startingRead() : e));
         }
         return out;
     }
@@ -130,6 +131,39 @@ class CommitFnTest {
         TableReader reader = TableReader.open(spec, new Configuration());
         assertThat(reader.readAll()).as("rows").hasSize(8);
         assertThat(reader.deadLetters()).as("dead letters").hasSize(1);
+    }
+
+    @Test
+    void elementsArrivingOutOfOffsetOrderAcrossBundlesAndCommitsAreEachCommittedOnce() throws Exception {
+        // given a partition's 40 elements in shuffled order, in bundles of four, a commit interval passing after each
+        TableResolver tables = tables("shuffled", 1_000);
+        List<KV<String, SinkElement>> input = new ArrayList<>(elements("clicks", 40));
+        // the first one read comes first; the rest in any order
+        java.util.Collections.shuffle(input.subList(1, input.size()), new java.util.Random(20261208L));
+        TestStream.Builder<KV<String, SinkElement>> stream =
+                TestStream.create(KvCoder.of(StringUtf8Coder.of(), SinkElementCoder.of()));
+        for (int i = 0; i < input.size(); i += 4) {
+            List<KV<String, SinkElement>> bundle = input.subList(i, Math.min(i + 4, input.size()));
+            stream = stream.addElements(bundle.get(0), bundle.subList(1, bundle.size()).toArray(KV[]::new))
+                    .advanceProcessingTime(Duration.standardSeconds(30));
+        }
+
+        // when the commit step runs over them
+        Pipeline p = Pipeline.create(PipelineOptionsFactory.fromArgs("--runner=DirectRunner").create());
+        p.apply(stream.advanceProcessingTime(Duration.standardSeconds(30)).advanceWatermarkToInfinity())
+                .apply(ParDo.of(new CommitFn(tables, registryUrl, Map.of(), CommitHook.NONE,
+                        io.sluice.sink.PipelineRun.unclaimed("commit-fn-test"))));
+        assertThat(p.run().waitUntilFinish()).isEqualTo(PipelineResult.State.DONE);
+
+        // then every row and dead letter is in the table once, and the journal covers every offset
+        TableSpec spec = tables.tableFor("clicks");
+        TableSink sink = TableSink.open(spec, new Configuration(), id -> CLICK, new MetricRegistry(), CommitHook.NONE);
+        assertThat(sink.heads().get(new TopicPartition("clicks", 0)).nextOffset()).isEqualTo(40);
+        TableReader reader = TableReader.open(spec, new Configuration());
+        assertThat(reader.readAll()).extracting(r -> ((GenericRecord) r.get("_sluice")).get("offset"))
+                .as("rows, each once").hasSize(38).doesNotHaveDuplicates();
+        assertThat(reader.deadLetters()).hasSize(1);
+        assertThat(sink.heads().get(new TopicPartition("clicks", 0)).seq()).as("commits").isGreaterThan(1);
     }
 
     @Test
