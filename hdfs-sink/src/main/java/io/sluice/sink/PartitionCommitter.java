@@ -488,6 +488,9 @@ public final class PartitionCommitter {
     private Set<String> lateMarkersAfterRenames(JournalEntry entry, Map<String, Long> rowsByPartition)
             throws IOException {
         Set<String> marked = new LinkedHashSet<>();
+        if (entry.version() < 2) {
+            return marked; // Sluice 0.1's _SUCCESS does not say what it was decided on: only its own markers count
+        }
         Set<String> inEntry = new LinkedHashSet<>();
         for (CommittedFile f : entry.files()) {
             if (f.kind().equals(CommittedFile.LATE_MARKER)) {

@@ -89,16 +89,27 @@ class WriterFencingTest {
         return c.commit(rows(spec, "clicks", 0, from, to, o -> T0 + (o % 2) * HOUR), List.of(), to, 0);
     }
 
+    /** Writer A, which committed 0..9, its commit of 10..19 held at {@code point} on a thread of its own. */
+    private record Paused(PartitionCommitter writer, Future<CommitResult> commit, PausingHook hook) {}
+
+    private Paused pauseSecondCommit(Kind kind, TableSpec spec, PausingHook.Point point) throws Exception {
+        PausingHook hook = new PausingHook(point, 1);
+        PartitionCommitter a = open(kind, spec, hook).committer("clicks", 0);
+        commit(a, spec, 0, 9);
+        Future<CommitResult> held = threads.submit(() -> commit(a, spec, 10, 19));
+        hook.awaitPaused();
+        return new Paused(a, held, hook);
+    }
+
     @ParameterizedTest
     @EnumSource(Kind.class)
     void aStaleWriterPausedPastThePruningWindowLandsNothing(Kind kind) throws Exception {
         // given writer A, which committed 0..9 and is paused between writing the files of 10..19 and its entry
         TableSpec spec = spec(kind, "stale");
-        PausingHook pauseA = new PausingHook(PausingHook.Point.AFTER_FILES, 1);
-        PartitionCommitter a = open(kind, spec, pauseA).committer("clicks", 0);
-        commit(a, spec, 0, 9);
-        Future<CommitResult> stale = threads.submit(() -> commit(a, spec, 10, 19));
-        pauseA.awaitPaused();
+        Paused p = pauseSecondCommit(kind, spec, PausingHook.Point.AFTER_FILES);
+        PartitionCommitter a = p.writer();
+        Future<CommitResult> stale = p.commit();
+        PausingHook pauseA = p.hook();
 
         // when writer B takes over and commits 25 entries, more than the journal keeps, so A's entry number is pruned
         PartitionCommitter b = open(kind, spec, CommitHook.NONE).committer("clicks", 0);
@@ -131,11 +142,10 @@ class WriterFencingTest {
     void aNewWriterOpeningWhileTheOldIsBetweenItsFilesAndItsEntryFencesIt(Kind kind) throws Exception {
         // given writer A paused between writing the files of 10..19 and its journal entry
         TableSpec spec = spec(kind, "between");
-        PausingHook pauseA = new PausingHook(PausingHook.Point.AFTER_FILES, 1);
-        PartitionCommitter a = open(kind, spec, pauseA).committer("clicks", 0);
-        commit(a, spec, 0, 9);
-        Future<CommitResult> stale = threads.submit(() -> commit(a, spec, 10, 19));
-        pauseA.awaitPaused();
+        Paused p = pauseSecondCommit(kind, spec, PausingHook.Point.AFTER_FILES);
+        PartitionCommitter a = p.writer();
+        Future<CommitResult> stale = p.commit();
+        PausingHook pauseA = p.hook();
 
         // when writer B opens (and recovers the partition) before A goes on
         PartitionCommitter b = open(kind, spec, CommitHook.NONE).committer("clicks", 0);
@@ -158,11 +168,10 @@ class WriterFencingTest {
     void aWriterFencedAfterItsEntryLandedLeavesTheRenamesToTheNewWriter(Kind kind) throws Exception {
         // given writer A paused after the journal entry of 10..19, before any rename
         TableSpec spec = spec(kind, "renames");
-        PausingHook pauseA = new PausingHook(PausingHook.Point.AFTER_JOURNAL, 1);
-        PartitionCommitter a = open(kind, spec, pauseA).committer("clicks", 0);
-        commit(a, spec, 0, 9);
-        Future<CommitResult> paused = threads.submit(() -> commit(a, spec, 10, 19));
-        pauseA.awaitPaused();
+        Paused p = pauseSecondCommit(kind, spec, PausingHook.Point.AFTER_JOURNAL);
+        PartitionCommitter a = p.writer();
+        Future<CommitResult> paused = p.commit();
+        PausingHook pauseA = p.hook();
         assertThat(offsets(kind, spec)).as("before the renames").containsExactlyElementsOf(range(0, 9));
 
         // when writer B opens: it fences A and finishes A's committed entry from A's moved directory

@@ -22,6 +22,7 @@ import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.apache.hadoop.fs.permission.FsPermission;
+import org.apache.hadoop.hdfs.DistributedFileSystem;
 
 /**
  * The few FileSystem operations a commit is built from, each checked: a rename that does not happen is an
@@ -47,6 +48,7 @@ public final class SinkFileSystem {
     private final boolean local;
     private final NoReplaceRename renames;
     private final DirectoryMove moves;
+    private volatile FileContext fileContext;
 
     private SinkFileSystem(FileSystem fs, boolean local) {
         this.fs = fs;
@@ -261,6 +263,15 @@ public final class SinkFileSystem {
         }
     }
 
+    private FileContext fileContext() throws IOException {
+        FileContext c = fileContext;
+        if (c == null) {
+            c = FileContext.getFileContext(fs.getUri(), fs.getConf());
+            fileContext = c;
+        }
+        return c;
+    }
+
     /** On the local file system a rename or create is durable only once its directory is synced; HDFS logs it. */
     private void syncDirectory(Path dir) throws IOException {
         if (local) {
@@ -272,10 +283,18 @@ public final class SinkFileSystem {
         return ((RawLocalFileSystem) fs).pathToFile(p);
     }
 
-    /** HDFS's atomic rename ({@code rename2} without OVERWRITE), for files and directories alike. */
+    /**
+     * HDFS's atomic rename ({@code rename2} without OVERWRITE), for files and directories alike: through the file
+     * system's own client where it offers it, else through one FileContext (each FileContext has a client of its
+     * own, far too costly to make per rename).
+     */
     private Outcome hadoopRename(Path src, Path dst) throws IOException {
         try {
-            FileContext.getFileContext(fs.getUri(), fs.getConf()).rename(src, dst, Options.Rename.NONE);
+            if (fs instanceof DistributedFileSystem dfs) {
+                dfs.rename(src, dst, Options.Rename.NONE);
+            } else {
+                fileContext().rename(src, dst, Options.Rename.NONE);
+            }
             return Outcome.DONE;
         } catch (FileAlreadyExistsException e) {
             return Outcome.TARGET_EXISTS;

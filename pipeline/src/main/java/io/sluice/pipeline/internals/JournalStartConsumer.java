@@ -77,13 +77,16 @@ final class JournalStartConsumer extends KafkaConsumer<byte[], byte[]> {
         for (TopicPartition tp : partitions) {
             long next = positions.journalNextOffset(tp);
             if (next >= 0) {
-                seek(tp, next);
+                place(tp, next);
                 journal.put(tp, next);
             } else {
                 fresh.add(tp);
             }
         }
-        if (positions.startFrom() == StartFrom.LATEST) {
+        // (never with an empty list: Kafka takes that as every assigned partition)
+        if (fresh.isEmpty()) {
+            // every partition is where its journal says
+        } else if (positions.startFrom() == StartFrom.LATEST) {
             super.seekToEnd(fresh);
         } else {
             super.seekToBeginning(fresh);
@@ -99,8 +102,18 @@ final class JournalStartConsumer extends KafkaConsumer<byte[], byte[]> {
         LOG.info("reading from the journal positions {}", placed);
     }
 
+    /** KafkaIO seeks a reader it restores from a checkpoint mark (a Flink restore) after {@link #assign}. */
     @Override
     public void seek(TopicPartition tp, long offset) {
+        Long was = expected.get(tp);
+        place(tp, offset);
+        if (was != null && was != offset) {
+            // the commit drops what this replays below the journal, and reads a gap the journal covers as none
+            LOG.info("{}: the reader resumes at offset {} of its checkpoint (the journal is at {})", tp, offset, was);
+        }
+    }
+
+    private void place(TopicPartition tp, long offset) {
         super.seek(tp, offset);
         expected.put(tp, offset);
         starting.add(tp);
@@ -113,17 +126,22 @@ final class JournalStartConsumer extends KafkaConsumer<byte[], byte[]> {
         starting.add(tp);
     }
 
+    /**
+     * The position is resolved lazily, and asking for it here could fail for partitions still without one; the first
+     * record read then covers itself only (KafkaIO itself never calls this).
+     */
     @Override
     public void seekToBeginning(Collection<TopicPartition> partitions) {
         super.seekToBeginning(partitions);
-        partitions.forEach(tp -> expected.put(tp, position(tp)));
+        partitions.forEach(expected::remove);
         starting.addAll(partitions);
     }
 
+    /** As {@link #seekToBeginning}. */
     @Override
     public void seekToEnd(Collection<TopicPartition> partitions) {
         super.seekToEnd(partitions);
-        partitions.forEach(tp -> expected.put(tp, position(tp)));
+        partitions.forEach(expected::remove);
         starting.addAll(partitions);
     }
 
@@ -148,9 +166,9 @@ final class JournalStartConsumer extends KafkaConsumer<byte[], byte[]> {
                 r.headers().remove(READ_START);
                 Long want = expected.get(tp);
                 boolean first = starting.remove(tp);
-                if (want != null && (r.offset() > want || first)) {
-                    r.headers().add(COVERS_FROM, ByteBuffer.allocate(Long.BYTES).putLong(Math.min(want, r.offset()))
-                            .array());
+                if (want != null && r.offset() > want || first) {
+                    long from = want == null ? r.offset() : Math.min(want, r.offset());
+                    r.headers().add(COVERS_FROM, ByteBuffer.allocate(Long.BYTES).putLong(from).array());
                 }
                 if (first) {
                     r.headers().add(READ_START, EMPTY);
@@ -174,7 +192,7 @@ final class JournalStartConsumer extends KafkaConsumer<byte[], byte[]> {
                 LOG.error("{}: offsets {}..{} were deleted from the log before they were read (log start {}); reading"
                         + " on from {}, and the table decides (its on-gap policy)", tp, g.from(), g.to(), first, first);
                 boolean start = starting.contains(tp);
-                seek(tp, first);
+                place(tp, first);
                 marks.put(tp, List.of(mark(tp, g.to(), g, start)));
             } else if (position > last) {
                 OffsetGap g = new OffsetGap(last, position - 1, OffsetGap.Reason.TRUNCATED);
@@ -186,7 +204,7 @@ final class JournalStartConsumer extends KafkaConsumer<byte[], byte[]> {
             } else {
                 LOG.warn("{}: offset {} was out of range and is in range again (log {}..{}); reading on", tp, position,
                         first, last);
-                seek(tp, position);
+                super.seek(tp, position);
             }
         });
         return new ConsumerRecords<>(marks);
