@@ -482,14 +482,15 @@ public final class PartitionCommitter {
 
     /**
      * A partition closed while this entry's renames were running, on the strength of an earlier commit of this
-     * source, was closed without these rows: its {@code _SUCCESS} does not list this entry. Leave the late marker the
-     * entry itself could not carry (put if absent, so recovery may repeat it). Returns the partitions marked now.
+     * source, was closed without these rows: the closer marked it so before writing {@code _SUCCESS}. Leave the late
+     * marker the entry itself could not carry (put if absent, so recovery may repeat it). Returns the partitions marked
+     * now.
      */
     private Set<String> lateMarkersAfterRenames(JournalEntry entry, Map<String, Long> rowsByPartition)
             throws IOException {
         Set<String> marked = new LinkedHashSet<>();
-        if (entry.version() < 2) {
-            return marked; // Sluice 0.1's _SUCCESS does not say what it was decided on: only its own markers count
+        if (entry.version() < 2 || rowsByPartition.isEmpty()) {
+            return marked; // Sluice 0.1's closer marked nothing: only its own markers count
         }
         Set<String> inEntry = new LinkedHashSet<>();
         for (CommittedFile f : entry.files()) {
@@ -497,15 +498,14 @@ public final class PartitionCommitter {
                 inEntry.add(f.partition());
             }
         }
-        for (Map.Entry<String, Long> p : rowsByPartition.entrySet()) {
-            if (inEntry.contains(p.getKey()) || !table.closer().closedWithout(p.getKey(), tp, entry.seq())) {
+        for (String p : table.closer().closedWithout(rowsByPartition.keySet(), tp, entry.seq())) {
+            if (inEntry.contains(p)) {
                 continue;
             }
-            Path marker = new Path(table.paths().root(), CommitFiles.lateMarkerPath(topic, partition, entry.seq(),
-                    p.getKey()));
+            Path marker = new Path(table.paths().root(), CommitFiles.lateMarkerPath(topic, partition, entry.seq(), p));
             if (table.sfs().createFile(marker, CommitFiles.lateMarker(table.spec().name(), topic, partition,
-                    entry.seq(), p.getKey(), p.getValue(), entry.committedAt()))) {
-                marked.add(p.getKey());
+                    entry.seq(), p, rowsByPartition.get(p), entry.committedAt()))) {
+                marked.add(p);
             }
         }
         return marked;

@@ -70,7 +70,7 @@ class CrashRecoveryTest {
 
     /**
      * Files of commits not (yet) in place: in the directories of the source partition's writers, live or fenced
-     * (each writer's {@code writer.json} aside).
+     * (each writer's {@code writer.<run>} marker aside).
      */
     List<Path> temporaries(String table, String source) throws IOException {
         List<Path> out = new ArrayList<>();
@@ -80,7 +80,7 @@ class CrashRecoveryTest {
                 continue;
             }
             try (Stream<Path> s = Files.walk(d)) {
-                s.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().equals("writer.json"))
+                s.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().startsWith("writer."))
                         .forEach(out::add);
             }
         }

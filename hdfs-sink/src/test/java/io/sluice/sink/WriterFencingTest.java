@@ -310,7 +310,7 @@ class WriterFencingTest {
         return names;
     }
 
-    /** Files in writers' directories other than their writer.json (what a commit left that nothing names). */
+    /** Files in writers' directories other than their writer.<run> marker (what a commit left that nothing names). */
     static List<String> liveAndFencedWriterFiles(Kind kind, TableSpec spec) throws Exception {
         Configuration conf = stores.conf(kind);
         FileSystem fs = new org.apache.hadoop.fs.Path(spec.root()).getFileSystem(conf);
@@ -323,7 +323,7 @@ class WriterFencingTest {
             var it = fs.listFiles(p, true);
             while (it.hasNext()) {
                 String name = it.next().getPath().getName();
-                if (!name.equals("writer.json")) {
+                if (!name.startsWith("writer.")) {
                     out.add(name);
                 }
             }

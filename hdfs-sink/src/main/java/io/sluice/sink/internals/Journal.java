@@ -141,11 +141,23 @@ public final class Journal {
                 + e.fromOffset() + ".." + e.toOffset() + " into table " + e.table() + " did not land: " + why, cause);
     }
 
-    /** Deletes entries older than the newest {@link #KEEP} behind {@code newestSeq}, and version-1 temporaries. */
+    /**
+     * Deletes entries older than the newest {@link #KEEP} behind {@code newestSeq}, the partition closer's markers of
+     * those entries, and version-1 temporaries.
+     */
     public void prune(long newestSeq) throws IOException {
         for (FileStatus s : sfs.list(dir)) {
             String name = s.getPath().getName();
             long seq = seqOf(name);
+            if (name.startsWith(PartitionCloser.CLOSED_WITHOUT)) {
+                String rest = name.substring(PartitionCloser.CLOSED_WITHOUT.length());
+                int dot = rest.indexOf('.');
+                try {
+                    seq = dot > 0 ? Long.parseLong(rest.substring(0, dot)) : -1;
+                } catch (NumberFormatException e) {
+                    seq = -1;
+                }
+            }
             if ((seq >= 0 && seq < newestSeq - KEEP) || name.startsWith(TMP_PREFIX)) {
                 sfs.deleteIfExists(s.getPath());
             }

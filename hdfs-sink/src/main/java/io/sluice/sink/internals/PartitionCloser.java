@@ -25,9 +25,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Only what is in place counts: a source's newest journal entry whose renames may still be running contributes the
  * event time of the entry before it ({@link JournalEntry#placedMaxEventTime()}), so {@code _SUCCESS} is written only
- * after every file of every commit it was decided on is in place. {@code _SUCCESS} says which commit of each source it
- * was decided on ({@code {"closedAt": ..., "progress": ..., "sources": {"clicks+0": 17, ...}}}), so that a commit that
- * lands rows in the partition afterwards (it was not among them) knows to leave a late marker.
+ * after every file of every commit it was decided on is in place; and before it, the closer marks the partition
+ * closed without that pending commit ({@link #closedWithout}), so the commit leaves a late marker once its rows land.
  */
 public final class PartitionCloser {
     private static final Logger LOG = LoggerFactory.getLogger(PartitionCloser.class);
@@ -84,32 +83,47 @@ public final class PartitionCloser {
     }
 
     /**
-     * Whether {@code partition} was closed without commit {@code seq} of source {@code source}: it has {@code _SUCCESS},
-     * and that does not list the source at {@code seq} or later (an empty {@code _SUCCESS}, as Sluice 0.1 wrote it,
-     * lists nothing).
+     * The partitions, among {@code partitions}, that were closed without commit {@code seq} of {@code source}: closed
+     * while that commit's renames were running, on the strength of the commit before it. The closer says so before
+     * it writes {@code _SUCCESS}, with an empty marker {@code _closed-without.<seq>.<partition>} in the source's journal
+     * directory, so a commit that finished its renames and finds none was in place before any {@code _SUCCESS} that
+     * did not count it.
      */
-    public boolean closedWithout(String partition, org.apache.kafka.common.TopicPartition source, long seq)
-            throws IOException {
+    public Set<String> closedWithout(Collection<String> partitions, org.apache.kafka.common.TopicPartition source,
+                                     long seq) throws IOException {
+        Set<String> out = new LinkedHashSet<>();
         if (!partitioning.isTimeBased()) {
-            return false;
+            return out;
         }
-        byte[] content = sfs.readOrNull(new Path(paths.partition(partition), TablePaths.SUCCESS));
-        if (content == null) {
-            return false;
+        String prefix = CLOSED_WITHOUT + seq + ".";
+        Set<String> marked = new java.util.HashSet<>();
+        for (FileStatus s : sfs.list(paths.journal(source.topic(), source.partition()))) {
+            String name = s.getPath().getName();
+            if (name.startsWith(prefix)) {
+                marked.add(name.substring(prefix.length()));
+            }
         }
-        if (content.length == 0) {
-            return true;
+        for (String p : partitions) {
+            if (marked.contains(encode(p))) {
+                out.add(p);
+            }
         }
-        com.fasterxml.jackson.databind.JsonNode seen = Journal.JSON.readTree(content).path("sources")
-                .path(TablePaths.sourceName(source.topic(), source.partition()));
-        return !seen.isNumber() || seen.asLong() < seq;
+        return out;
+    }
+
+    /** Marker names start with this, then the commit's number, '.', and the partition with '/' as '+'. */
+    public static final String CLOSED_WITHOUT = "_closed-without.";
+
+    private static String encode(String partition) {
+        return partition.replace('/', '+');
     }
 
     /**
-     * Closes every known open partition that {@code progress} has passed; returns the ones it closed. {@code decidedOn}
-     * names, per source, the newest commit whose files are all in place, which {@code progress} was computed from.
+     * Closes every known open partition that {@code progress} has passed; returns the ones it closed. {@code pending}
+     * are the source partitions' newest commits whose files may not all be in place (their event times were not
+     * counted in {@code progress}): each partition closed is marked closed without them first.
      */
-    public Set<String> closeDue(long progress, java.util.Map<org.apache.kafka.common.TopicPartition, Long> decidedOn)
+    public Set<String> closeDue(long progress, java.util.Map<org.apache.kafka.common.TopicPartition, Long> pending)
             throws IOException {
         Set<String> closed = new LinkedHashSet<>();
         if (!partitioning.isTimeBased() || progress < 0) {
@@ -118,7 +132,12 @@ public final class PartitionCloser {
         for (String p : open) {
             long end = partitioning.endOf(p, zone);
             if (end >= 0 && end + latenessMillis <= progress) {
-                if (sfs.createFile(new Path(paths.partition(p), TablePaths.SUCCESS), success(progress, decidedOn))) {
+                for (java.util.Map.Entry<org.apache.kafka.common.TopicPartition, Long> e : pending.entrySet()) {
+                    Path dir = paths.journal(e.getKey().topic(), e.getKey().partition());
+                    sfs.createMarker(new Path(dir, CLOSED_WITHOUT + e.getValue() + "." + encode(p)));
+                }
+                // empty, as Hadoop's and Sluice 0.1's: a file with content would wait for its block on HDFS
+                if (sfs.createMarker(new Path(paths.partition(p), TablePaths.SUCCESS))) {
                     closed.add(p);
                     LOG.info("table partition {}/{} closed: committed progress {} passed its end {} + lateness {} ms",
                             paths.root(), p, progress, end, latenessMillis);
@@ -127,18 +146,6 @@ public final class PartitionCloser {
             }
         }
         return closed;
-    }
-
-    private static byte[] success(long progress, java.util.Map<org.apache.kafka.common.TopicPartition, Long> decidedOn)
-            throws IOException {
-        com.fasterxml.jackson.databind.node.ObjectNode node = Journal.JSON.createObjectNode();
-        node.put("closedAt", System.currentTimeMillis());
-        node.put("progress", progress);
-        com.fasterxml.jackson.databind.node.ObjectNode sources = node.putObject("sources");
-        new java.util.TreeMap<>(decidedOn.entrySet().stream().collect(java.util.stream.Collectors.toMap(
-                e -> TablePaths.sourceName(e.getKey().topic(), e.getKey().partition()), java.util.Map.Entry::getValue)))
-                .forEach(sources::put);
-        return Journal.JSON.writeValueAsBytes(node);
     }
 
     /**

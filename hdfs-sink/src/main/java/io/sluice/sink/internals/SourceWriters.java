@@ -1,6 +1,5 @@
 package io.sluice.sink.internals;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.sink.JournalEntry;
 import io.sluice.sink.PipelineRun;
 import io.sluice.sink.WriterFencedException;
@@ -39,8 +38,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class SourceWriters {
     private static final Logger LOG = LoggerFactory.getLogger(SourceWriters.class);
-    /** The file in a writer's directory that says whose it is. */
-    static final String WRITER_FILE = "writer.json";
+    /**
+     * The empty file in a writer's directory that says whose it is: {@code writer.<run id>}. Empty, because on HDFS
+     * closing a file with content waits for its block to be reported, and a writer registers inside a commit.
+     */
+    static final String WRITER_FILE = "writer.";
 
     private final SinkFileSystem sfs;
     private final TablePaths paths;
@@ -132,21 +134,7 @@ public final class SourceWriters {
     }
 
     private void writeWriterFile(Registration me) throws IOException {
-        ObjectNode node = Journal.JSON.createObjectNode();
-        node.put("run", me.run().id());
-        node.put("pipeline", me.run().pipeline());
-        node.put("epoch", me.epoch());
-        node.put("id", me.id());
-        node.put("host", HostProcess.host());
-        node.put("pid", HostProcess.pid());
-        node.put("since", System.currentTimeMillis());
-        FSDataOutputStream out = sfs.createInExisting(new Path(me.dir(), WRITER_FILE));
-        try {
-            out.write(Journal.JSON.writeValueAsBytes(node));
-        } catch (IOException e) {
-            Closing.afterFailure(e, out);
-            throw e;
-        }
+        FSDataOutputStream out = sfs.createInExisting(new Path(me.dir(), WRITER_FILE + me.run().id()));
         sfs.syncAndClose(out);
     }
 
@@ -196,7 +184,7 @@ public final class SourceWriters {
     /** Deletes what a failed commit of {@code me} left in its directory (everything but the writer file). */
     public void clearOwn(Registration me) throws IOException {
         for (FileStatus s : sfs.list(me.dir())) {
-            if (!s.getPath().getName().equals(WRITER_FILE)) {
+            if (!s.getPath().getName().startsWith(WRITER_FILE)) {
                 sfs.deleteRecursively(s.getPath());
             }
         }

@@ -197,19 +197,18 @@ public final class TableState {
             refreshHeads(); // other workers commit other source partitions of this table
         }
         Map<TopicPartition, Long> eventTimes = new HashMap<>();
-        Map<TopicPartition, Long> decidedOn = new HashMap<>();
+        Map<TopicPartition, Long> pending = new HashMap<>();
         for (Map.Entry<TopicPartition, JournalEntry> h : heads.entrySet()) {
             JournalEntry head = h.getValue();
             if (isPlaced(head)) {
                 eventTimes.put(h.getKey(), head.maxEventTime());
-                decidedOn.put(h.getKey(), head.seq());
             } else {
                 // its renames may be running: count only what the entry before it had in place
                 eventTimes.put(h.getKey(), head.placedMaxEventTime());
-                decidedOn.put(h.getKey(), head.seq() - 1);
+                pending.put(h.getKey(), head.seq());
             }
         }
-        return closer.closeDue(PartitionCloser.progress(eventTimes, expected), decidedOn);
+        return closer.closeDue(PartitionCloser.progress(eventTimes, expected), pending);
     }
 
     /** The newest journal entry of one source partition, read from its journal; null if it has none. */
