@@ -391,6 +391,7 @@ public final class PartitionCommitter {
             }
         }
         long committedAt = System.currentTimeMillis();
+        long t0 = System.nanoTime();
         JournalEntry.AuditState previousAudit = head == null ? null : head.audit();
         AuditTally tally = spec.auditCounting() ? new AuditTally(previousAudit, spec.auditBucket()) : null;
         List<CommittedFile> files = new ArrayList<>(table.files().writeRows(dir, topic, partition, entrySeq, rows,
@@ -447,14 +448,18 @@ public final class PartitionCommitter {
                 previousMax, committedAt, files, entryAudit, registration.asEntryWriter(), plan.holeOffsets(),
                 plan.holes(), plan.gaps());
         table.hook().afterFilesWritten(entry);
+        long t1 = System.nanoTime();
         journal.write(entry, dir);
+        long t2 = System.nanoTime();
         // committed: from here on a crash is finished by the next writer, never undone
         head = entry;
         table.sawHead(entry);
         table.hook().afterJournalWritten(entry);
         table.applyRenames(entry, Renamer.WRITER);
+        long t3 = System.nanoTime();
         late.addAll(lateMarkersAfterRenames(entry, rowsByPartition));
         pruneJournal(entrySeq);
+        long t4 = System.nanoTime();
         table.metrics().commits.mark();
         table.metrics().recordsCommitted.mark(rows.size());
         table.metrics().bytesCommitted.mark(bytes);
@@ -467,6 +472,13 @@ public final class PartitionCommitter {
         }
         Set<String> closed = table.committed(entry, rowsByPartition.keySet());
         table.metrics().partitionsClosed.inc(closed.size());
+        if (LOG.isDebugEnabled()) {
+            long t5 = System.nanoTime();
+            LOG.debug("table {}: commit {} of {}: {} rows, {} files; ms writing files {}, journal entry {}, renames {},"
+                    + " markers and pruning {}, closing {}", spec.name(), entrySeq, tp, rows.size(), files.size(),
+                    (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000, (t4 - t3) / 1_000_000,
+                    (t5 - t4) / 1_000_000);
+        }
         return new CommitResult(entry, plan.skipped(), closed, late, leftover(plan, batch));
     }
 

@@ -75,7 +75,7 @@ public final class SinkFileSystem {
         String scheme = uri.getScheme() != null ? uri.getScheme() : FileSystem.getDefaultUri(conf).getScheme();
         requireAtomicRename(rootUri, scheme == null ? "file" : scheme.toLowerCase(Locale.ROOT));
         try {
-            FileSystem fs = FileSystem.get(uri, conf);
+            FileSystem fs = "hdfs".equalsIgnoreCase(scheme) ? HdfsClients.get(uri, conf) : FileSystem.get(uri, conf);
             if (fs instanceof LocalFileSystem checksummed) {
                 // the checksummed wrapper neither passes hsync through nor keeps .crc files out of the table
                 return new SinkFileSystem(checksummed.getRaw(), true);
