@@ -133,6 +133,9 @@ class WriterFencingTest {
         JournalEntry head = reopened.heads().get(new TopicPartition("clicks", 0));
         assertThat(head.seq()).isEqualTo(26);
         assertThat(head.writer().id()).as("the newest entry's writer").isEqualTo(b.writerName().substring(11));
+        assertThat(head.audit().buckets().stream().mapToLong(JournalEntry.AuditBucket::committed).sum())
+                .as("the sink tier the audit publishes (the journal's counts): A's rows are not in it")
+                .isEqualTo(135);
         // and A's later commits are refused too
         assertThatThrownBy(() -> commit(a, spec, 135, 140)).isInstanceOf(WriterFencedException.class);
     }
