@@ -2,9 +2,11 @@ package io.sluice.jobs;
 
 import io.sluice.log.LogManager;
 import io.sluice.log.TopicDescription;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import picocli.CommandLine.Option;
 
 /**
@@ -43,13 +45,38 @@ final class LogOptions {
 
     /** Opens the log, creating the data directory if there is none. */
     LogManager open() {
-        return LogManager.open(settings().managerConfig(dataDir()));
+        Path d = dataDir();
+        if (Files.exists(d) && !Files.isDirectory(d)) {
+            throw CliException.usage("the data directory " + d + " is not a directory");
+        }
+        return LogManager.open(settings().managerConfig(d));
     }
 
-    /** Opens the log if the data directory exists; null if it does not (nothing is created). */
+    /**
+     * Opens the log if the data directory exists; null if it does not or is empty (nothing is created).
+     * A directory that holds something else (a home directory, /proc/...) is refused rather than read as
+     * a log without topics: a mistyped path must not look like an empty log.
+     */
     LogManager openExisting() {
         Path d = dataDir();
-        return Files.isDirectory(d) ? open() : null;
+        if (Files.exists(d) && !Files.isDirectory(d)) {
+            throw CliException.usage("the data directory " + d + " is not a directory");
+        }
+        if (!Files.isDirectory(d)) {
+            return null;
+        }
+        if (!LogManager.holdsLog(d)) {
+            try (Stream<Path> entries = Files.list(d)) {
+                if (entries.findAny().isEmpty()) {
+                    return null;
+                }
+            } catch (IOException e) {
+                throw new CliException("cannot list the data directory " + d + ": " + e.getMessage());
+            }
+            throw CliException.usage(d + " is not a Sluice log directory (it has files but no topics.meta); "
+                    + "nothing was read");
+        }
+        return open();
     }
 
     /** The topic, or a {@link CliException} naming the data directory and the topics it does have. */

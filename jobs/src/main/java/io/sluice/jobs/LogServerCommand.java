@@ -54,6 +54,11 @@ final class LogServerCommand implements Callable<Integer> {
                     + "_schemas topic (default: " + DEFAULT_REGISTRY_LISTEN + "); empty or 'off' turns it off.")
     String registryListen;
 
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT|off",
+            description = "Address of the Prometheus metrics endpoint (/metrics); 'off' turns it off (default: "
+                    + "metrics.http.listen of --config-file, else " + LogSettings.DEFAULT_METRICS_HTTP_LISTEN + ").")
+    String metricsListen;
+
     @Spec
     CommandSpec spec;
 
@@ -82,6 +87,14 @@ final class LogServerCommand implements Callable<Integer> {
         }
         if (advertise != null && advertise.port() == 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--advertise needs a port in [1, 65535], was 0");
+        }
+        if (metricsListen != null && !metricsListen.isBlank() && !metricsListen.trim().equalsIgnoreCase("off")) {
+            try {
+                HostPort.parse(metricsListen.trim());
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--metrics-listen must be HOST:PORT or off, not '"
+                        + metricsListen + "'");
+            }
         }
         HostPort registryAt = registryAddress();
         LogSettings settings = log.settings();
@@ -156,7 +169,9 @@ final class LogServerCommand implements Callable<Integer> {
 
     /** Serves the server's metrics in Prometheus format, unless turned off; a taken port only costs a warning. */
     private io.sluice.log.server.MetricsHttpServer startMetricsHttp(LogSettings settings) {
-        java.util.Optional<String> listen = settings.metricsHttpListen();
+        java.util.Optional<String> listen = metricsListen == null ? settings.metricsHttpListen()
+                : metricsListen.isBlank() || metricsListen.trim().equalsIgnoreCase("off") ? java.util.Optional.empty()
+                : java.util.Optional.of(metricsListen.trim());
         if (listen.isEmpty()) {
             return null;
         }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.sluice.log.InvalidConfigException;
 import io.sluice.log.LogManagerConfig;
 import io.sluice.log.TopicConfig;
+import io.sluice.log.server.ConnectionLimits;
 import io.sluice.log.server.GroupCoordinatorConfig;
 import io.sluice.log.server.KafkaServerConfig;
 import java.io.IOException;
@@ -51,6 +52,11 @@ final class LogSettings {
     static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
     static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
     static final String OFFSETS_TOPIC_PARTITIONS = "offsets.topic.num.partitions";
+    static final String QUEUED_MAX_REQUEST_BYTES = "queued.max.request.bytes";
+    static final String MAX_CONNECTIONS = "max.connections";
+    static final String MAX_CONNECTIONS_PER_IP = "max.connections.per.ip";
+    static final String CONNECTIONS_MAX_IDLE_MS = "connections.max.idle.ms";
+    static final String REQUEST_RECEIVE_TIMEOUT_MS = "request.receive.timeout.ms";
     /** HOST:PORT of the Prometheus /metrics endpoint; empty turns it off. */
     static final String METRICS_HTTP_LISTEN = "metrics.http.listen";
     static final String DEFAULT_METRICS_HTTP_LISTEN = "127.0.0.1:9404";
@@ -66,8 +72,9 @@ final class LogSettings {
     static final String TOPIC_DEFAULTS = "topic.defaults";
 
     /** Every top-level key with a single value, in the order of conf/log-server.yaml. */
-    static final List<String> KEYS = List.of(NODE_ID, CLUSTER_ID, MAX_REQUEST_BYTES, AUTO_CREATE_TOPICS,
-            NUM_PARTITIONS, IO_THREADS, GROUP_INITIAL_REBALANCE_DELAY_MS, GROUP_MIN_SESSION_TIMEOUT_MS,
+    static final List<String> KEYS = List.of(NODE_ID, CLUSTER_ID, MAX_REQUEST_BYTES, QUEUED_MAX_REQUEST_BYTES,
+            MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IP, CONNECTIONS_MAX_IDLE_MS, REQUEST_RECEIVE_TIMEOUT_MS,
+            AUTO_CREATE_TOPICS, NUM_PARTITIONS, IO_THREADS, GROUP_INITIAL_REBALANCE_DELAY_MS, GROUP_MIN_SESSION_TIMEOUT_MS,
             GROUP_MAX_SESSION_TIMEOUT_MS, OFFSETS_TOPIC_PARTITIONS, METRICS_HTTP_LISTEN, AUDIT_ENABLE, AUDIT_TOPIC,
             AUDIT_BUCKET_MS, AUDIT_PUBLISH_INTERVAL_MS, DATA_DIR, FLUSHER_THREADS, RETENTION_CHECK_INTERVAL_MS,
             RECOVERY_CHECKPOINT_INTERVAL_MS);
@@ -94,10 +101,10 @@ final class LogSettings {
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             root = YAML.readTree(r);
         } catch (NoSuchFileException e) {
-            throw new CliException("config file " + file + " does not exist");
+            throw CliException.usage("config file " + file + " does not exist");
         } catch (JsonProcessingException e) {
             String what = e.getOriginalMessage() == null ? e.toString() : e.getOriginalMessage().lines().findFirst().orElse("");
-            throw new CliException(file + ": not valid YAML: " + what + (e.getLocation() == null ? ""
+            throw CliException.usage(file + ": not valid YAML: " + what + (e.getLocation() == null ? ""
                     : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"));
         } catch (IOException e) {
             throw new CliException("cannot read config file " + file + ": " + e.getMessage());
@@ -106,7 +113,7 @@ final class LogSettings {
         Map<String, String> topic = new TreeMap<>();
         if (root != null && !root.isMissingNode() && !root.isNull()) {
             if (!root.isObject()) {
-                throw new CliException(file + ": expected a mapping of settings (key: value), found "
+                throw CliException.usage(file + ": expected a mapping of settings (key: value), found "
                         + kind(root));
             }
             for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
@@ -117,10 +124,10 @@ final class LogSettings {
                 } else if (KEYS.contains(key)) {
                     values.put(key, scalar(file, key, e.getValue()));
                 } else if (TopicConfig.isKnownKey(key)) {
-                    throw new CliException(file + ": unknown key '" + key + "': it is a topic config; put it under "
+                    throw CliException.usage(file + ": unknown key '" + key + "': it is a topic config; put it under "
                             + TOPIC_DEFAULTS + ":");
                 } else {
-                    throw new CliException(file + ": unknown key '" + key + "' (known: " + String.join(", ", KEYS)
+                    throw CliException.usage(file + ": unknown key '" + key + "' (known: " + String.join(", ", KEYS)
                             + ", and " + TOPIC_DEFAULTS + ")");
                 }
             }
@@ -128,7 +135,7 @@ final class LogSettings {
         try {
             TopicConfig.of(topic);
         } catch (InvalidConfigException e) {
-            throw new CliException(file + ": " + TOPIC_DEFAULTS + ": " + e.getMessage());
+            throw CliException.usage(file + ": " + TOPIC_DEFAULTS + ": " + e.getMessage());
         }
         LogSettings s = new LogSettings(file, values, topic);
         // check every number now, naming the file, whichever command reads it
@@ -144,14 +151,14 @@ final class LogSettings {
             return; // "topic.defaults:" with every entry commented out
         }
         if (!node.isObject()) {
-            throw new CliException(file + ": " + TOPIC_DEFAULTS + " must be a mapping of topic configs (key: value), "
+            throw CliException.usage(file + ": " + TOPIC_DEFAULTS + " must be a mapping of topic configs (key: value), "
                     + "found " + kind(node));
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             String key = e.getKey();
             if (!TopicConfig.isKnownKey(key)) {
-                throw new CliException(file + ": unknown key '" + key + "' under " + TOPIC_DEFAULTS
+                throw CliException.usage(file + ": unknown key '" + key + "' under " + TOPIC_DEFAULTS
                         + " (topic configs use Kafka's names, such as " + TopicConfig.RETENTION_MS + ")");
             }
             into.put(key, scalar(file, TOPIC_DEFAULTS + "." + key, e.getValue()));
@@ -160,10 +167,10 @@ final class LogSettings {
 
     private static String scalar(Path file, String key, JsonNode v) {
         if (v == null || v.isNull()) {
-            throw new CliException(file + ": no value for '" + key + "'");
+            throw CliException.usage(file + ": no value for '" + key + "'");
         }
         if (!v.isValueNode()) {
-            throw new CliException(file + ": invalid value for '" + key + "': expected a single value, found "
+            throw CliException.usage(file + ": invalid value for '" + key + "': expected a single value, found "
                     + kind(v));
         }
         return v.asText().trim();
@@ -191,7 +198,7 @@ final class LogSettings {
                 (int) number(FLUSHER_THREADS, d.flusherThreads(), 1, 64),
                 number(RETENTION_CHECK_INTERVAL_MS, d.retentionCheckIntervalMs(), 1, Long.MAX_VALUE),
                 number(RECOVERY_CHECKPOINT_INTERVAL_MS, d.recoveryCheckpointIntervalMs(), 1, Long.MAX_VALUE),
-                d.fileIO(), d.time());
+                d.fileIO(), d.time(), d.fileDescriptors());
     }
 
     /**
@@ -206,12 +213,24 @@ final class LogSettings {
         if (clusterId.isBlank()) {
             throw invalid(CLUSTER_ID, clusterId, "a non-empty string");
         }
-        return d.withIdentity((int) number(NODE_ID, d.nodeId(), 0, Integer.MAX_VALUE), clusterId)
-                .withMaxRequestBytes((int) number(MAX_REQUEST_BYTES, d.maxRequestBytes(), 1024, Integer.MAX_VALUE))
-                .withAutoCreateTopics(bool(AUTO_CREATE_TOPICS, d.autoCreateTopics()),
-                        (int) number(NUM_PARTITIONS, d.defaultPartitions(), 1, 1_000_000))
-                .withIoThreads(ioThreads == 0 ? d.ioThreads() : ioThreads)
-                .withGroups(groupConfig(d.groups()));
+        int maxRequestBytes = (int) number(MAX_REQUEST_BYTES, d.maxRequestBytes(), 1024, Integer.MAX_VALUE);
+        ConnectionLimits limits = limits(d.limits());
+        if (limits.queuedMaxRequestBytes() < maxRequestBytes) {
+            throw invalid(QUEUED_MAX_REQUEST_BYTES, Long.toString(limits.queuedMaxRequestBytes()),
+                    "at least " + MAX_REQUEST_BYTES + " (" + maxRequestBytes + "), so that the largest request fits");
+        }
+        return new KafkaServerConfig(host, port, host, -1, (int) number(NODE_ID, d.nodeId(), 0, Integer.MAX_VALUE),
+                clusterId, maxRequestBytes, bool(AUTO_CREATE_TOPICS, d.autoCreateTopics()),
+                (int) number(NUM_PARTITIONS, d.defaultPartitions(), 1, 1_000_000),
+                ioThreads == 0 ? d.ioThreads() : ioThreads, groupConfig(d.groups()), limits);
+    }
+
+    private ConnectionLimits limits(ConnectionLimits d) {
+        return new ConnectionLimits(number(QUEUED_MAX_REQUEST_BYTES, d.queuedMaxRequestBytes(), 1024, Long.MAX_VALUE),
+                (int) number(MAX_CONNECTIONS, d.maxConnections(), 1, Integer.MAX_VALUE),
+                (int) number(MAX_CONNECTIONS_PER_IP, d.maxConnectionsPerIp(), 1, Integer.MAX_VALUE),
+                number(CONNECTIONS_MAX_IDLE_MS, d.connectionsMaxIdleMs(), 1, Long.MAX_VALUE),
+                number(REQUEST_RECEIVE_TIMEOUT_MS, d.requestReceiveTimeoutMs(), 1, Long.MAX_VALUE));
     }
 
     private GroupCoordinatorConfig groupConfig(GroupCoordinatorConfig d) {
@@ -248,7 +267,7 @@ final class LogSettings {
             }
             return io.sluice.audit.AuditConfig.from(m);
         } catch (IllegalArgumentException e) {
-            throw new CliException(source + ": " + e.getMessage());
+            throw CliException.usage(source + ": " + e.getMessage());
         }
     }
 
@@ -286,6 +305,6 @@ final class LogSettings {
     }
 
     private CliException invalid(String key, String value, String expected) {
-        return new CliException(source + ": invalid value '" + value + "' for '" + key + "': expected " + expected);
+        return CliException.usage(source + ": invalid value '" + value + "' for '" + key + "': expected " + expected);
     }
 }

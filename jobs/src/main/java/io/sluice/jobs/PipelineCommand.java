@@ -120,7 +120,7 @@ final class PipelineCommand implements Callable<Integer> {
             }
             int colon = metricsListen.lastIndexOf(':');
             if (colon < 1) {
-                throw new CliException("--metrics-listen must be HOST:PORT or off, not '" + metricsListen + "'");
+                throw CliException.usage("--metrics-listen must be HOST:PORT or off, not '" + metricsListen + "'");
             }
             return MetricsHttpServer.start(metricsListen.substring(0, colon),
                     Integer.parseInt(metricsListen.substring(colon + 1)), registry);

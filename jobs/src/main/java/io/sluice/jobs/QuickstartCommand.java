@@ -91,10 +91,10 @@ final class QuickstartCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (events < 1 || partitions < 1) {
-            throw new CliException("--events and --partitions must be at least 1");
+            throw CliException.usage("--events and --partitions must be at least 1");
         }
         if (!runner.equals("flink") && !runner.equals("direct")) {
-            throw new CliException("--runner must be flink or direct, not '" + runner + "'");
+            throw CliException.usage("--runner must be flink or direct, not '" + runner + "'");
         }
         Duration patience = ConfigValues.parseDuration(timeout);
         Path pipelineFile = config != null ? config : SluiceHome.conf("pipelines/quickstart.yaml");

@@ -2,6 +2,7 @@ package io.sluice.jobs;
 
 import ch.qos.logback.classic.Level;
 import io.sluice.log.LogException;
+import io.sluice.pipeline.config.PipelineConfigException;
 import java.io.BufferedWriter;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -122,12 +123,14 @@ public final class SluiceCli implements Callable<Integer> {
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler((e, cmd, parseResult) -> {
-            cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + describe(e));
+            boolean usage = isUsageError(e);
+            cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + describe(e)
+                    + (usage ? " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')" : ""));
             if (root.verbose) {
                 e.printStackTrace(cmd.getErr());
             }
             cmd.getErr().flush();
-            return CommandLine.ExitCode.SOFTWARE;
+            return usage ? CommandLine.ExitCode.USAGE : CommandLine.ExitCode.SOFTWARE;
         });
         cl.setParameterExceptionHandler(SluiceCli::usageError);
         return cl;
@@ -142,8 +145,16 @@ public final class SluiceCli implements Callable<Integer> {
         return CommandLine.ExitCode.USAGE;
     }
 
+    /** The user's error, not the system's: exit 2, as for a bad command line. */
+    static boolean isUsageError(Exception e) {
+        return e instanceof PipelineConfigException || (e instanceof CliException c && c.isUsage());
+    }
+
     /** The message a user needs; the exception type only when the message alone would not say enough. */
     static String describe(Exception e) {
+        if (e instanceof PipelineConfigException) {
+            return "pipeline file error: " + e.getMessage();
+        }
         if (e instanceof CliException || e instanceof LogException) {
             return e.getMessage();
         }

@@ -32,6 +32,11 @@ class ConfFilesTest {
         d.put(LogSettings.NODE_ID, String.valueOf(s.nodeId()));
         d.put(LogSettings.CLUSTER_ID, s.clusterId());
         d.put(LogSettings.MAX_REQUEST_BYTES, String.valueOf(s.maxRequestBytes()));
+        d.put(LogSettings.QUEUED_MAX_REQUEST_BYTES, String.valueOf(s.limits().queuedMaxRequestBytes()));
+        d.put(LogSettings.MAX_CONNECTIONS, String.valueOf(s.limits().maxConnections()));
+        d.put(LogSettings.MAX_CONNECTIONS_PER_IP, String.valueOf(s.limits().maxConnectionsPerIp()));
+        d.put(LogSettings.CONNECTIONS_MAX_IDLE_MS, String.valueOf(s.limits().connectionsMaxIdleMs()));
+        d.put(LogSettings.REQUEST_RECEIVE_TIMEOUT_MS, String.valueOf(s.limits().requestReceiveTimeoutMs()));
         d.put(LogSettings.AUTO_CREATE_TOPICS, String.valueOf(s.autoCreateTopics()));
         d.put(LogSettings.NUM_PARTITIONS, String.valueOf(s.defaultPartitions()));
         d.put(LogSettings.IO_THREADS, "0"); // one per processor

@@ -2,11 +2,15 @@ package io.sluice.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.sluice.log.LogManager;
 import io.sluice.log.LogManagerConfig;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +39,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 /** {@code sluice log-server} run in-process on a free port, with the real Kafka client talking to it. */
@@ -283,9 +288,52 @@ class LogServerCommandTest {
                 conf.toString());
 
         // then
-        assertThat(server.exit().get(30, TimeUnit.SECONDS)).as("exit code; stderr: %s", server.err()).isEqualTo(1);
+        assertThat(server.exit().get(30, TimeUnit.SECONDS)).as("exit code (the user's error); stderr: %s", server.err())
+                .isEqualTo(2);
         assertThat(server.err().toString()).contains(conf.toString()).contains("'num.partitions'");
         assertThat(dataDir()).as("nothing was opened").doesNotExist();
+    }
+
+    @Test
+    void takenMetricsAndRegistryPortsCostAWarningNamingTheAddressAndTheServerRuns() throws Exception {
+        // given: a second server on one machine finds the side ports taken
+        Logger logger = (Logger) LoggerFactory.getLogger(LogServerCommand.class);
+        ListAppender<ILoggingEvent> warnings = new ListAppender<>();
+        warnings.start();
+        logger.addAppender(warnings);
+        try (ServerSocket metrics = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"));
+             ServerSocket registry = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            String metricsAt = "127.0.0.1:" + metrics.getLocalPort();
+            String registryAt = "127.0.0.1:" + registry.getLocalPort();
+
+            // when
+            Server server = start("--listen", "127.0.0.1:0", "--data-dir", dataDir().toString(), "--metrics-listen",
+                    metricsAt, "--registry-listen", registryAt);
+
+            // then
+            assertThat(server.exit()).as("the server runs; stderr: %s", server.err()).isNotDone();
+            assertThat(server.command().port()).isPositive();
+            assertThat(warnings.list).extracting(ILoggingEvent::getFormattedMessage)
+                    .anySatisfy(m -> assertThat(m).contains(metricsAt).contains("Address already in use"))
+                    .anySatisfy(m -> assertThat(m).contains(registryAt).contains("Address already in use"));
+            assertThat(server.stop()).isZero();
+        } finally {
+            logger.detachAppender(warnings);
+        }
+    }
+
+    @Test
+    void metricsListenTakesAnAddressOrOff() throws Exception {
+        // when
+        Server bad = start("--listen", "127.0.0.1:0", "--data-dir", dataDir().toString(), "--metrics-listen", "nowhere");
+        Server off = start("--listen", "127.0.0.1:0", "--data-dir", tmp.resolve("other").toString(), "--metrics-listen",
+                "off", "--registry-listen", "off");
+
+        // then
+        assertThat(bad.exit().get(30, TimeUnit.SECONDS)).as("exit code; stderr: %s", bad.err()).isEqualTo(2);
+        assertThat(bad.err().toString()).contains("--metrics-listen must be HOST:PORT or off, not 'nowhere'");
+        assertThat(off.command().port()).as("stderr: %s", off.err()).isPositive();
+        assertThat(off.stop()).isZero();
     }
 
     @Test

@@ -33,6 +33,11 @@ class LogSettingsTest {
                 node.id: 7
                 cluster.id: test-cluster
                 socket.request.max.bytes: 2097152
+                queued.max.request.bytes: 4194304
+                max.connections: 50
+                max.connections.per.ip: 5
+                connections.max.idle.ms: 60000
+                request.receive.timeout.ms: 5000
                 auto.create.topics.enable: false
                 num.partitions: 3
                 num.io.threads: 2
@@ -61,7 +66,8 @@ class LogSettingsTest {
                 TopicConfig.RETENTION_MS, "3600000", TopicConfig.CLEANUP_POLICY, "compact,delete",
                 TopicConfig.MIN_CLEANABLE_DIRTY_RATIO, "0.25", "compression.type", "lz4"));
         assertThat(c).isEqualTo(new KafkaServerConfig("127.0.0.1", 9092, "127.0.0.1", -1, 7, "test-cluster",
-                2097152, false, 3, 2, io.sluice.log.server.GroupCoordinatorConfig.defaults()));
+                2097152, false, 3, 2, io.sluice.log.server.GroupCoordinatorConfig.defaults(),
+                new io.sluice.log.server.ConnectionLimits(4194304, 50, 5, 60000, 5000)));
     }
 
     @Test
@@ -126,6 +132,12 @@ class LogSettingsTest {
         "auto.create.topics.enable               | maybe     | auto.create.topics.enable",
         "num.partitions                          | 0         | num.partitions",
         "num.io.threads                          | many      | num.io.threads",
+        "queued.max.request.bytes                | 1000      | queued.max.request.bytes",
+        "queued.max.request.bytes                | 1048576   | queued.max.request.bytes",
+        "max.connections                         | 0         | max.connections",
+        "max.connections.per.ip                  | -1        | max.connections.per.ip",
+        "connections.max.idle.ms                 | soon      | connections.max.idle.ms",
+        "request.receive.timeout.ms              | 0         | request.receive.timeout.ms",
         "log.flusher.threads                     | 0         | log.flusher.threads",
         "log.retention.check.interval.ms         | 1.5       | log.retention.check.interval.ms",
         "log.flush.offset.checkpoint.interval.ms | -5        | log.flush.offset.checkpoint.interval.ms",

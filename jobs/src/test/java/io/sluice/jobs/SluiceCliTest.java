@@ -291,6 +291,47 @@ class SluiceCliTest {
     }
 
     @Test
+    void aDataDirectoryThatIsAFileOrHoldsSomethingElseIsRefusedNotReadAsAnEmptyLog() throws IOException {
+        // given
+        Path file = Files.writeString(tmp.resolve("notes.txt"), "not a log\n");
+        Path home = Files.createDirectories(tmp.resolve("home"));
+        Files.writeString(home.resolve(".profile"), "export X=1\n");
+
+        // when
+        Run onFile = run("", "log", "topics", "--data-dir", file.toString());
+        Run readFile = run("", "log", "read", "--data-dir", file.toString(), "--topic", "t");
+        Run onOther = run("", "log", "topics", "--data-dir", home.toString());
+        Run appendFile = run("", "log", "append", "--data-dir", file.toString(), "--topic", "t", "v");
+
+        // then
+        for (Run r : List.of(onFile, readFile, appendFile)) {
+            assertThat(r.exitCode()).as("%s", r).isEqualTo(2);
+            assertThat(r.errLines()).singleElement().asString().contains(file.toString()).contains("is not a directory");
+        }
+        assertThat(onOther.exitCode()).as("%s", onOther).isEqualTo(2);
+        assertThat(onOther.errLines()).singleElement().asString().contains(home.toString())
+                .contains("is not a Sluice log directory");
+        assertThat(home.resolve("topics.meta")).as("nothing created in the other directory").doesNotExist();
+        assertThat(Files.readString(file)).isEqualTo("not a log\n");
+    }
+
+    @Test
+    void aPipelineFileErrorIsTheUsersErrorInOneLineWithoutAClassName() throws IOException {
+        // given
+        Path conf = Files.writeString(tmp.resolve("bad-pipeline.yaml"), "name: p\nsource:\n  topicz: [a]\n");
+
+        // when
+        Run r = run("", "pipeline", "run", "--config", conf.toString(), "--metrics-listen", "off");
+
+        // then
+        assertThat(r.exitCode()).as("%s", r).isEqualTo(2);
+        assertThat(r.errLines()).singleElement().asString()
+                .startsWith("sluice pipeline run: pipeline file error: " + conf)
+                .contains("topicz")
+                .doesNotContain("internal error").doesNotContain("io.sluice").doesNotContain("Exception");
+    }
+
+    @Test
     void offsetsByTimestampFindTheFirstRecordAtOrAfterIt() {
         // given
         log("append", "--topic", "t", "--timestamp", "1000", "a");
@@ -468,11 +509,11 @@ class SluiceCliTest {
         Run r3 = log("append", "--config-file", tmp.resolve("none.yaml").toString(), "--topic", "t", "v");
 
         // then
-        assertThat(r1.exitCode()).as("unknown key: %s", r1).isEqualTo(1);
+        assertThat(r1.exitCode()).as("unknown key (the user's error): %s", r1).isEqualTo(2);
         assertThat(r1.err()).contains(unknown.toString()).contains("unknown key 'segment.byte'");
-        assertThat(r2.exitCode()).as("bad value: %s", r2).isEqualTo(1);
+        assertThat(r2.exitCode()).as("bad value: %s", r2).isEqualTo(2);
         assertThat(r2.err()).contains(bad.toString()).contains("cleanup.policy");
-        assertThat(r3.exitCode()).as("missing file: %s", r3).isEqualTo(1);
+        assertThat(r3.exitCode()).as("missing file: %s", r3).isEqualTo(2);
         assertThat(r3.err()).contains("does not exist");
         assertThat(dataDir()).as("nothing was created").doesNotExist();
     }

@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -52,6 +53,8 @@ import org.slf4j.LoggerFactory;
 public final class LogManager implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LogManager.class);
     static final String CLEAN_SHUTDOWN = ".clean-shutdown";
+    /** A new partition opens one segment: its log, offset index and time index files stay open. */
+    static final int DESCRIPTORS_PER_NEW_PARTITION = 3;
     private static final Pattern LEGAL_TOPIC = Pattern.compile("[a-zA-Z0-9._-]+");
     private static final int MAX_TOPIC_LENGTH = 249;
 
@@ -113,6 +116,11 @@ public final class LogManager implements AutoCloseable {
                 executor("sluice-log-maintenance", 1), new AtomicReference<>());
         this.fresh = !Files.isDirectory(dataDir.resolve(TopicStore.DIR));
         this.store = new TopicStore(io, dataDir);
+    }
+
+    /** True when {@code dir} holds a log (its topic store), so that a tool can tell a log from another directory. */
+    public static boolean holdsLog(Path dir) {
+        return Files.isDirectory(dir.resolve(TopicStore.DIR));
     }
 
     /** Opens (creating if needed) the log in {@code config.dataDir()}, recovering it after an unclean stop. */
@@ -224,35 +232,84 @@ public final class LogManager implements AutoCloseable {
             if (topics.containsKey(name)) {
                 throw new TopicExistsException(name);
             }
+            checkDescriptorHeadroom(name, partitions);
             TopicDescription t = new TopicDescription(name, Uuid.randomUuid(), partitions, cfg);
-            List<PartitionLog> logs = new ArrayList<>();
+            List<PartitionLog> logs = openNewPartitions(t, 0, partitions);
             try {
-                logs = openNewPartitions(t, 0, partitions);
                 store.write(t); // commit point
-                topics.put(name, t);
-                this.partitions.put(name, Collections.unmodifiableList(logs));
-                LOG.info("Created topic {} ({} partitions, id {}, config {})", name, partitions, t.topicId(), cfg.overrides());
-                return t;
-            } catch (IOException e) {
-                logs.forEach(PartitionLog::closeForDelete); // their directories are removed at the next start
+            } catch (IOException | RuntimeException e) {
+                discard(t, logs, 0);
                 throw new LogStorageException(name, -1, "creating topic failed: " + e.getMessage(), e);
             }
+            topics.put(name, t);
+            this.partitions.put(name, Collections.unmodifiableList(logs));
+            LOG.info("Created topic {} ({} partitions, id {}, config {})", name, partitions, t.topicId(), cfg.overrides());
+            return t;
         }
     }
 
-    private List<PartitionLog> openNewPartitions(TopicDescription t, int from, int to) throws IOException {
-        List<PartitionLog> logs = new ArrayList<>();
-        for (int p = from; p < to; p++) {
-            Path dir = partitionDir(t.name(), p);
-            if (Files.exists(dir)) {
-                deleteRecursively(dir); // leftover of a crashed creation
-            }
-            io.createDirectories(dir);
-            logs.add(PartitionLog.open(t.name(), p, dir, ctx, effective(t.config()),
-                    new PartitionMetadata(t.topicId(), 0, 0), true, 0));
+    /** Descriptors kept free for connections, segment rolls and the JVM: a tenth of the limit, at least 1024. */
+    static long descriptorReserve(long max) {
+        return Math.max(1024, max / 10);
+    }
+
+    /**
+     * Refuses, before anything is opened, a creation whose new partitions' segment files would leave fewer
+     * than {@link #descriptorReserve} descriptors free: a process out of descriptors can no longer accept
+     * connections, so one request must not be able to take them all.
+     */
+    private void checkDescriptorHeadroom(String topic, int newPartitions) {
+        OptionalLong open = config.fileDescriptors().open();
+        OptionalLong max = config.fileDescriptors().max();
+        if (open.isEmpty() || max.isEmpty()) {
+            return;
         }
-        io.fsyncDirectory(dataDir);
-        return logs;
+        long needed = (long) newPartitions * DESCRIPTORS_PER_NEW_PARTITION;
+        long reserve = descriptorReserve(max.getAsLong());
+        if (open.getAsLong() + needed + reserve > max.getAsLong()) {
+            throw new ResourceLimitException(topic, -1, "creating " + newPartitions + " partition(s) of " + topic
+                    + " would open " + needed + " files, but the process has " + open.getAsLong() + " of its "
+                    + max.getAsLong() + " file descriptors open and keeps " + reserve + " free for connections; "
+                    + "raise the limit (ulimit -n) or create fewer partitions");
+        }
+    }
+
+    /**
+     * Opens partitions [from, to) of {@code t} in new directories. On failure, closes and removes every one
+     * it made before rethrowing: a failed creation leaves no open files and no directories behind.
+     */
+    private List<PartitionLog> openNewPartitions(TopicDescription t, int from, int to) {
+        List<PartitionLog> logs = new ArrayList<>();
+        int p = from;
+        try {
+            for (; p < to; p++) {
+                Path dir = partitionDir(t.name(), p);
+                if (Files.exists(dir)) {
+                    deleteRecursively(dir); // leftover of a crashed creation
+                }
+                io.createDirectories(dir);
+                logs.add(PartitionLog.open(t.name(), p, dir, ctx, effective(t.config()),
+                        new PartitionMetadata(t.topicId(), 0, 0), true, 0));
+            }
+            io.fsyncDirectory(dataDir);
+            return logs;
+        } catch (IOException | RuntimeException e) {
+            discard(t, logs, from);
+            // the partition whose opening failed may have left its directory
+            deleteQuietly(partitionDir(t.name(), p));
+            throw new LogStorageException(t.name(), p, "creating partitions " + from + ".." + (to - 1)
+                    + " failed at partition " + p + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Closes {@code logs} (partitions from {@code from} on) and deletes their directories. */
+    private void discard(TopicDescription t, List<PartitionLog> logs, int from) {
+        logs.forEach(PartitionLog::closeForDelete);
+        for (int p = from; p < from + logs.size(); p++) {
+            deleteQuietly(partitionDir(t.name(), p));
+        }
+        LOG.warn("Creating partitions {}..{} of {} failed: removed what was created", from,
+                from + logs.size() - 1, t.name());
     }
 
     /** Deletes a topic: it disappears at once; its files are removed in the background. */
@@ -303,17 +360,20 @@ public final class LogManager implements AutoCloseable {
                 throw new InvalidTopicException(name, "topic " + name + " has " + t.partitions()
                         + " partitions; the new count must be larger, was " + newCount);
             }
+            checkDescriptorHeadroom(name, newCount - t.partitions());
+            List<PartitionLog> added = openNewPartitions(t, t.partitions(), newCount);
+            TopicDescription updated = new TopicDescription(name, t.topicId(), newCount, t.config());
             try {
-                List<PartitionLog> logs = new ArrayList<>(partitions.get(name));
-                logs.addAll(openNewPartitions(t, t.partitions(), newCount));
-                TopicDescription updated = new TopicDescription(name, t.topicId(), newCount, t.config());
-                store.write(updated);
-                topics.put(name, updated);
-                partitions.put(name, Collections.unmodifiableList(logs));
-                return updated;
-            } catch (IOException e) {
+                store.write(updated); // commit point
+            } catch (IOException | RuntimeException e) {
+                discard(t, added, t.partitions());
                 throw new LogStorageException(name, -1, "adding partitions failed: " + e.getMessage(), e);
             }
+            List<PartitionLog> logs = new ArrayList<>(partitions.get(name));
+            logs.addAll(added);
+            topics.put(name, updated);
+            partitions.put(name, Collections.unmodifiableList(logs));
+            return updated;
         }
     }
 

@@ -1,5 +1,6 @@
 package io.sluice.log;
 
+import io.sluice.log.internals.FileDescriptors;
 import io.sluice.log.internals.FileIO;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -15,11 +16,14 @@ import org.apache.kafka.common.utils.Time;
  * @param recoveryCheckpointIntervalMs how often the recovery points are written (bounds recovery work)
  * @param fileIO                       the file seam; {@link FileIO#real()} outside tests
  * @param time                         the clock
+ * @param fileDescriptors              the process's descriptor count and limit, checked before creating
+ *                                     partitions; {@link FileDescriptors#ofProcess()} outside tests
  */
 public record LogManagerConfig(Path dataDir, TopicConfig topicDefaults, int flusherThreads,
                                long retentionCheckIntervalMs, long recoveryCheckpointIntervalMs,
-                               FileIO fileIO, Time time) {
+                               FileIO fileIO, Time time, FileDescriptors fileDescriptors) {
     public LogManagerConfig {
+        Objects.requireNonNull(fileDescriptors, "fileDescriptors");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(topicDefaults, "topicDefaults");
         Objects.requireNonNull(fileIO, "fileIO");
@@ -31,25 +35,31 @@ public record LogManagerConfig(Path dataDir, TopicConfig topicDefaults, int flus
 
     /** Defaults: Kafka's topic defaults, 2 flusher threads, retention every 5 minutes, checkpoints every 60 s. */
     public static LogManagerConfig defaults(Path dataDir) {
-        return new LogManagerConfig(dataDir, TopicConfig.defaults(), 2, 300_000, 60_000, FileIO.real(), Time.SYSTEM);
+        return new LogManagerConfig(dataDir, TopicConfig.defaults(), 2, 300_000, 60_000, FileIO.real(), Time.SYSTEM,
+                FileDescriptors.ofProcess());
     }
 
     public LogManagerConfig withTopicDefaults(TopicConfig defaults) {
         return new LogManagerConfig(dataDir, defaults, flusherThreads, retentionCheckIntervalMs,
-                recoveryCheckpointIntervalMs, fileIO, time);
+                recoveryCheckpointIntervalMs, fileIO, time, fileDescriptors);
     }
 
     public LogManagerConfig withFileIO(FileIO io) {
         return new LogManagerConfig(dataDir, topicDefaults, flusherThreads, retentionCheckIntervalMs,
-                recoveryCheckpointIntervalMs, io, time);
+                recoveryCheckpointIntervalMs, io, time, fileDescriptors);
     }
 
     public LogManagerConfig withTime(Time t) {
         return new LogManagerConfig(dataDir, topicDefaults, flusherThreads, retentionCheckIntervalMs,
-                recoveryCheckpointIntervalMs, fileIO, t);
+                recoveryCheckpointIntervalMs, fileIO, t, fileDescriptors);
     }
 
     public LogManagerConfig withRetentionCheckIntervalMs(long ms) {
-        return new LogManagerConfig(dataDir, topicDefaults, flusherThreads, ms, recoveryCheckpointIntervalMs, fileIO, time);
+        return new LogManagerConfig(dataDir, topicDefaults, flusherThreads, ms, recoveryCheckpointIntervalMs, fileIO, time, fileDescriptors);
+    }
+
+    public LogManagerConfig withFileDescriptors(FileDescriptors descriptors) {
+        return new LogManagerConfig(dataDir, topicDefaults, flusherThreads, retentionCheckIntervalMs,
+                recoveryCheckpointIntervalMs, fileIO, time, descriptors);
     }
 }

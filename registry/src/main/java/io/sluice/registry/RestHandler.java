@@ -19,6 +19,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,7 +56,7 @@ final class RestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     /** A response: status and JSON body. */
-    private record Reply(int status, String body) {
+    record Reply(int status, String body) {
         static Reply ok(Object json) {
             try {
                 return new Reply(200, JSON.writeValueAsString(json));
@@ -101,8 +103,16 @@ final class RestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private void handle(ChannelHandlerContext ctx, FullHttpRequest req) {
         Reply reply;
+        boolean close = false;
         try {
-            reply = route(req);
+            if (req.decoderResult().isFailure()) {
+                // The request line or headers were too long or malformed: what follows on the connection cannot
+                // be trusted to be a request, so answer and close.
+                reply = badRequest(req.decoderResult().cause());
+                close = true;
+            } else {
+                reply = route(req);
+            }
         } catch (RegistryException e) {
             reply = Reply.error(e.httpStatus(), e.errorCode(), e.getMessage());
         } catch (RuntimeException e) {
@@ -113,7 +123,7 @@ final class RestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 Unpooled.copiedBuffer(reply.body(), StandardCharsets.UTF_8));
         resp.headers().set(HttpHeaderNames.CONTENT_TYPE, CONTENT_TYPE);
         resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, resp.content().readableBytes());
-        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        boolean keepAlive = !close && HttpUtil.isKeepAlive(req);
         if (keepAlive) {
             resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             ctx.writeAndFlush(resp);
@@ -128,13 +138,32 @@ final class RestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         ctx.close();
     }
 
+    /** 431 for headers over the codec's limit, 414 for a request line over it, 400 for anything else. */
+    static Reply badRequest(Throwable cause) {
+        if (cause instanceof TooLongHttpHeaderException) {
+            return Reply.error(431, 431, "HTTP 431 Request Header Fields Too Large: the headers exceed "
+                    + SchemaRegistry.MAX_HEADER_BYTES + " bytes");
+        }
+        if (cause instanceof TooLongHttpLineException) {
+            return Reply.error(414, 414, "HTTP 414 URI Too Long: the request line exceeds "
+                    + SchemaRegistry.MAX_INITIAL_LINE_BYTES + " bytes");
+        }
+        return Reply.error(400, 400, "HTTP 400 Bad Request: " + (cause == null ? "malformed request" : cause.getMessage()));
+    }
+
     private Reply route(FullHttpRequest req) {
         QueryStringDecoder qs = new QueryStringDecoder(req.uri());
         List<String> p = new ArrayList<>();
-        for (String s : qs.rawPath().split("/")) {
-            if (!s.isEmpty()) {
-                p.add(QueryStringDecoder.decodeComponent(s));
+        try {
+            for (String s : qs.rawPath().split("/")) {
+                if (!s.isEmpty()) {
+                    p.add(QueryStringDecoder.decodeComponent(s));
+                }
             }
+            qs.parameters(); // decodes the query now, so that a bad escape there is refused here too
+        } catch (IllegalArgumentException e) {
+            return Reply.error(400, 400, "HTTP 400 Bad Request: malformed percent-encoding in " + req.uri()
+                    + " (" + e.getMessage() + ")");
         }
         HttpMethod m = req.method();
         boolean get = m.equals(HttpMethod.GET);
@@ -250,7 +279,25 @@ final class RestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 return Reply.ok(o);
             }
         }
+        if (isResource(p)) {
+            return Reply.error(405, 405, "HTTP 405 Method Not Allowed");
+        }
         return Reply.error(404, 404, "HTTP 404 Not Found");
+    }
+
+    /** True for the paths the API serves with some method: another method there is 405, as in Confluent's. */
+    private static boolean isResource(List<String> p) {
+        int n = p.size();
+        String first = n > 0 ? p.get(0) : "";
+        return switch (first) {
+            case "" -> true;
+            case "subjects" -> n <= 2 || p.get(2).equals("versions") && (n <= 4 || n == 5 && p.get(4).equals("schema"));
+            case "schemas" -> n == 1 || n == 2 && p.get(1).equals("types")
+                    || p.size() > 1 && p.get(1).equals("ids") && (n == 3 || n == 4 && p.get(3).equals("schema"));
+            case "compatibility" -> n == 5 && p.get(1).equals("subjects") && p.get(3).equals("versions");
+            case "config" -> n <= 2;
+            default -> false;
+        };
     }
 
     private static String param(QueryStringDecoder qs, String name) {

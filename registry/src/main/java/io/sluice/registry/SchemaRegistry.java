@@ -7,7 +7,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import java.net.InetSocketAddress;
@@ -25,6 +24,9 @@ import org.slf4j.LoggerFactory;
 public final class SchemaRegistry implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SchemaRegistry.class);
     private static final int MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+    /** Netty's defaults for the request line and the headers, named so that the errors can say them. */
+    static final int MAX_INITIAL_LINE_BYTES = 4096;
+    static final int MAX_HEADER_BYTES = 8192;
 
     private final SchemaStore store;
     private final EventLoopGroup boss;
@@ -59,9 +61,9 @@ public final class SchemaRegistry implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel c) {
-                            c.pipeline().addLast(new HttpServerCodec())
+                            c.pipeline().addLast(new HttpServerCodec(MAX_INITIAL_LINE_BYTES, MAX_HEADER_BYTES, 8192))
                                     .addLast(new HttpServerExpectContinueHandler())
-                                    .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
+                                    .addLast(new JsonErrorAggregator(MAX_REQUEST_BYTES))
                                     .addLast("registry", handler);
                         }
                     })
@@ -70,11 +72,15 @@ public final class SchemaRegistry implements AutoCloseable {
             LOG.info("schema registry listening on {}:{}, schemas in topic {} at {}", config.listenHost(), r.port(),
                     config.topic(), config.bootstrapServers());
             return r;
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Netty throws a bind failure (java.net.BindException) without declaring it
             boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             io.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             workers.shutdownNow();
             store.close();
+            if (e instanceof java.io.IOException ioe) {
+                throw new java.io.UncheckedIOException("cannot listen on " + config.listenHost() + ":"
+                        + config.listenPort() + ": " + ioe.getMessage(), ioe);
+            }
             throw e;
         }
     }

@@ -3,6 +3,7 @@ package io.sluice.registry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,6 +30,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -66,6 +68,11 @@ public final class SchemaStore implements AutoCloseable {
     private final Map<String, CompatibilityLevel> subjectLevels = new HashMap<>();
     private CompatibilityLevel globalLevel = CompatibilityLevel.BACKWARD;
     private int maxId;
+    /**
+     * The largest record (key and value) the registry writes: the producer's default max.request.size and the
+     * topic's default max.message.bytes are 1 MiB, of which a record batch's framing takes a few dozen bytes.
+     */
+    static final int MAX_RECORD_BYTES = 1_000_000;
     private long appliedOffset; // next offset to read
 
     private SchemaStore(String bootstrapServers, String topic) {
@@ -249,7 +256,15 @@ public final class SchemaStore implements AutoCloseable {
                 version = all == null || all.isEmpty() ? 1 : all.lastKey() + 1;
             }
             String canonical = parsed.toString();
-            write(schemaKey(subject, version), schemaValue(subject, version, id, canonical, false));
+            String key = schemaKey(subject, version);
+            String value = schemaValue(subject, version, id, canonical, false);
+            long bytes = (long) key.getBytes(StandardCharsets.UTF_8).length + value.getBytes(StandardCharsets.UTF_8).length;
+            if (bytes > MAX_RECORD_BYTES) {
+                throw new RegistryException(RegistryException.INVALID_SCHEMA, "Invalid schema: stored in " + topic
+                        + " it takes " + bytes + " bytes; the registry stores schemas of up to " + MAX_RECORD_BYTES
+                        + " bytes (within Kafka's default max.message.bytes of 1 MiB)");
+            }
+            write(key, value);
             return id;
         } finally {
             writeLock.unlock();
@@ -344,6 +359,11 @@ public final class SchemaStore implements AutoCloseable {
             throw new RegistryException(RegistryException.STORE_ERROR, "Interrupted writing to " + topic, e);
         } catch (ExecutionException | TimeoutException e) {
             Throwable c = e instanceof ExecutionException ? e.getCause() : e;
+            if (c instanceof RecordTooLargeException) {
+                // a broker whose _schemas topic allows less than the registry's own limit
+                throw new RegistryException(RegistryException.INVALID_SCHEMA, "Invalid schema: the broker refused it as "
+                        + "too large for " + topic + " (" + c.getMessage() + ")", c);
+            }
             throw new RegistryException(RegistryException.STORE_ERROR, "Error in the backend data store: " + c, c);
         }
         awaitApplied(md.offset() + 1);

@@ -28,6 +28,12 @@ final class ApiDispatcher {
         return handlers.containsKey(api);
     }
 
+    /** See {@link ApiHandler#ordersLaterRequests()}. */
+    boolean ordersLaterRequests(ApiKeys api) {
+        ApiHandler<?> h = handlers.get(api);
+        return h != null && h.ordersLaterRequests();
+    }
+
     synchronized ApiVersionCollection advertisedVersions() {
         if (advertised == null) {
             advertised = ApiVersionsResponse.collectApis(handlers.keySet(), false);

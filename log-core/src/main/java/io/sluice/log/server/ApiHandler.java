@@ -18,4 +18,13 @@ import org.apache.kafka.common.requests.AbstractResponse;
 interface ApiHandler<R extends AbstractRequest> {
     /** The response, or a future completed with null when the API sends none (produce with acks=0). */
     CompletableFuture<AbstractResponse> handle(RequestContext context, R request);
+
+    /**
+     * True when the request's work is done off the event loop and later requests of the same connection
+     * must see its effects (a Metadata after a CreateTopics): the connection dispatches nothing after it
+     * until its future completes, as Kafka serves a connection one request at a time.
+     */
+    default boolean ordersLaterRequests() {
+        return false;
+    }
 }

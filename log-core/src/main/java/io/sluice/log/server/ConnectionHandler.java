@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.DefaultMessageSizeEstimator;
 import io.netty.channel.MessageSizeEstimator;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -65,6 +66,12 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
     private final ApiDispatcher dispatcher;
     private final ServerMetrics metrics;
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    /** Frames read but not dispatched yet: they wait while {@link #barrier} runs. */
+    private final ArrayDeque<ByteBuffer> undispatched = new ArrayDeque<>();
+    /** An admin request whose effects later requests must see (ApiHandler#ordersLaterRequests); null when none. */
+    private CompletableFuture<AbstractResponse> barrier;
+    private boolean dispatching;
+    private boolean active;
     private String label = "?";
     /** Set once the connection is being closed: nothing more is read, answered or logged. */
     private boolean closing;
@@ -88,14 +95,31 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         }
     };
 
-    ConnectionHandler(ApiDispatcher dispatcher, ServerMetrics metrics) {
+    private final ConnectionMemory memory;
+    private ReadGate gate;
+
+    ConnectionHandler(ApiDispatcher dispatcher, ServerMetrics metrics, ConnectionMemory memory) {
         this.dispatcher = dispatcher;
         this.metrics = metrics;
+        this.memory = memory;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         ctx.channel().config().setMessageSizeEstimator(SIZES);
+        gate = ReadGate.of(ctx.channel());
+    }
+
+    /** connections.max.idle.ms passed with nothing read or written: closed, as Kafka closes idle connections. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            LOG.debug("Closing idle connection from {}", label);
+            metrics.idleConnectionClosed();
+            closeConnection(ctx);
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
     }
 
     @Override
@@ -106,15 +130,14 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
 
     /** Reads on while the client keeps up with its responses; see {@link #MAX_PENDING}. */
     private void updateReading(ChannelHandlerContext ctx) {
-        boolean read = !closing && pending.size() < MAX_PENDING && ctx.channel().isWritable();
-        if (ctx.channel().config().isAutoRead() != read) {
-            ctx.channel().config().setAutoRead(read);
-        }
+        gate.set(ReadGate.Reason.BACKLOG, closing || pending.size() >= MAX_PENDING || !ctx.channel().isWritable());
+        gate.set(ReadGate.Reason.ORDER, waitingForBarrier());
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         label = String.valueOf(ctx.channel().remoteAddress());
+        active = true;
         metrics.connectionOpened();
         ctx.fireChannelActive();
     }
@@ -126,10 +149,13 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         // waiting on this client's behalf. Cleared first so the cancellations write nothing.
         List<Pending> abandoned = new ArrayList<>(pending);
         pending.clear();
+        undispatched.clear();
         for (Pending p : abandoned) {
             p.response().cancel(false);
         }
-        metrics.connectionClosed();
+        if (active) { // a connection the limiter refused was never active here
+            metrics.connectionClosed();
+        }
         ctx.fireChannelInactive();
     }
 
@@ -142,13 +168,49 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         ByteBuf frame = (ByteBuf) msg;
         ByteBuffer buffer;
         try {
-            buffer = ByteBuffer.allocate(frame.readableBytes());
+            buffer = ByteBuffer.allocate(frame.readableBytes()); // its bytes were taken from memory by the decoder
             frame.readBytes(buffer);
             buffer.flip();
         } finally {
             frame.release();
         }
         metrics.bytesIn(buffer.remaining() + 4);
+        undispatched.add(buffer);
+        dispatchWaiting(ctx);
+    }
+
+    private boolean waitingForBarrier() {
+        return barrier != null && !barrier.isDone();
+    }
+
+    /** Dispatches the frames read so far, in order, stopping at an admin request that is still running. */
+    private void dispatchWaiting(ChannelHandlerContext ctx) {
+        if (dispatching) {
+            return; // a completion inside dispatch(): the outer loop goes on
+        }
+        dispatching = true;
+        try {
+            while (!closing && !undispatched.isEmpty() && !waitingForBarrier()) {
+                dispatch(ctx, undispatched.poll());
+            }
+        } finally {
+            dispatching = false;
+        }
+        updateReading(ctx);
+    }
+
+    private void dispatch(ChannelHandlerContext ctx, ByteBuffer buffer) {
+        int size = buffer.remaining();
+        try {
+            parseAndDispatch(ctx, buffer);
+        } finally {
+            // handled (a produce's records appended, other requests parsed into their own objects): the
+            // frame's bytes go back to the pool, as Kafka releases a request's buffer once it is handled
+            memory.give(size);
+        }
+    }
+
+    private void parseAndDispatch(ChannelHandlerContext ctx, ByteBuffer buffer) {
         long start = System.nanoTime();
         RequestHeader header;
         try {
@@ -196,8 +258,10 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             // needs partitions, not records. Let them be collected now, as Kafka does.
             produce.clearPartitionRecords();
         }
+        if (dispatcher.ordersLaterRequests(api) && !response.isDone()) {
+            barrier = response;
+        }
         enqueue(ctx, header, version, request, start, response);
-        updateReading(ctx);
     }
 
     private void answerUnsupported(ChannelHandlerContext ctx, RequestHeader header, ByteBuffer body) {
@@ -266,7 +330,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         if (wrote) {
             ctx.flush();
         }
-        updateReading(ctx);
+        dispatchWaiting(ctx); // a finished admin request lets the frames behind it go on
     }
 
     /** The handler's response, or the API's error response when the handler failed. */

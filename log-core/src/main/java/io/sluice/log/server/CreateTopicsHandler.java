@@ -40,19 +40,31 @@ import org.apache.kafka.common.requests.CreateTopicsResponse;
  * and config overrides under Kafka's names; validateOnly checks without creating. Manual assignments are
  * accepted only when each partition is on this node alone. From v5 the result carries the partition
  * count, replication factor and every config of the topic; from v7 its id. Errors are per topic, as in
- * Kafka. The work is short (directories and empty segments) and done inline, so a request that follows
- * on the same connection sees the topic.
+ * Kafka.
+ *
+ * <p>One request may ask for at most {@link #MAX_PARTITIONS_PER_REQUEST} partitions in all, Kafka's
+ * controller's bound: above it every topic answers POLICY_VIOLATION and nothing is created (checked before
+ * any topic is). The log also refuses a creation that would leave too few file descriptors free. The work
+ * (a directory, three files and fsyncs per partition) runs on the {@link AdminExecutor}; requests after
+ * this one on the same connection wait for it, so they see the topic.
  */
 final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest> {
+    /** Kafka's {@code ReplicationControlManager.MAX_PARTITIONS_PER_BATCH}. */
+    static final int MAX_PARTITIONS_PER_REQUEST = 10_000;
+    /** Kafka's wording, so that tools matching on it behave the same. */
+    static final String TOO_MANY_PARTITIONS = "Excessively large number of partitions per request.";
+
     private final LogManager log;
+    private final AdminExecutor admin;
     private final KafkaServerConfig config;
     private final Supplier<BrokerIdentity> broker;
     private final ConfigDescriber describer;
     private final Object adminLock;
 
     CreateTopicsHandler(LogManager log, KafkaServerConfig config, Supplier<BrokerIdentity> broker,
-                        ConfigDescriber describer, Object adminLock) {
+                        ConfigDescriber describer, Object adminLock, AdminExecutor admin) {
         this.log = log;
+        this.admin = admin;
         this.config = config;
         this.broker = broker;
         this.describer = describer;
@@ -61,8 +73,22 @@ final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest> {
 
     @Override
     public CompletableFuture<AbstractResponse> handle(RequestContext context, CreateTopicsRequest request) {
-        CreateTopicsRequestData data = request.data();
+        return admin.submit(() -> respond(request.data()));
+    }
+
+    @Override
+    public boolean ordersLaterRequests() {
+        return true;
+    }
+
+    private AbstractResponse respond(CreateTopicsRequestData data) {
         CreateTopicsResponseData response = new CreateTopicsResponseData().setThrottleTimeMs(0);
+        if (requestedPartitions(data) > MAX_PARTITIONS_PER_REQUEST) {
+            for (CreatableTopic t : data.topics()) {
+                response.topics().add(failed(t.name(), new ApiError(Errors.POLICY_VIOLATION, TOO_MANY_PARTITIONS)));
+            }
+            return new CreateTopicsResponse(response);
+        }
         List<String> names = new ArrayList<>();
         data.topics().forEach(t -> names.add(t.name()));
         Set<String> duplicates = ConfigAlterations.duplicates(names);
@@ -76,7 +102,22 @@ final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest> {
             }
             response.topics().add(create(t, data.validateOnly()));
         }
-        return CompletableFuture.completedFuture(new CreateTopicsResponse(response));
+        return new CreateTopicsResponse(response);
+    }
+
+    /** Every partition the request asks for, counted as Kafka counts it (invalid counts as none). */
+    private long requestedPartitions(CreateTopicsRequestData data) {
+        long total = 0;
+        for (CreatableTopic t : data.topics()) {
+            if (!t.assignments().isEmpty()) {
+                total += t.assignments().size();
+            } else if (t.numPartitions() == CreateTopicsRequest.NO_NUM_PARTITIONS) {
+                total += config.defaultPartitions();
+            } else if (t.numPartitions() > 0) {
+                total += t.numPartitions();
+            }
+        }
+        return total;
     }
 
     private CreatableTopicResult create(CreatableTopic t, boolean validateOnly) {

@@ -31,15 +31,26 @@ import org.apache.kafka.common.requests.DeleteTopicsResponse;
 final class DeleteTopicsHandler implements ApiHandler<DeleteTopicsRequest> {
     private final LogManager log;
     private final Object adminLock;
+    private final AdminExecutor admin;
 
-    DeleteTopicsHandler(LogManager log, Object adminLock) {
+    DeleteTopicsHandler(LogManager log, Object adminLock, AdminExecutor admin) {
         this.log = log;
+        this.admin = admin;
         this.adminLock = adminLock;
     }
 
     @Override
     public CompletableFuture<AbstractResponse> handle(RequestContext context, DeleteTopicsRequest request) {
-        DeleteTopicsRequestData data = request.data();
+        return admin.submit(() -> respond(request.data()));
+    }
+
+    /** Deletion closes and renames every partition's files: on the admin thread, seen by later requests. */
+    @Override
+    public boolean ordersLaterRequests() {
+        return true;
+    }
+
+    private AbstractResponse respond(DeleteTopicsRequestData data) {
         List<DeleteTopicState> requested = new ArrayList<>();
         data.topicNames().forEach(n -> requested.add(new DeleteTopicState().setName(n).setTopicId(Uuid.ZERO_UUID)));
         requested.addAll(data.topics());
@@ -75,7 +86,7 @@ final class DeleteTopicsHandler implements ApiHandler<DeleteTopicsRequest> {
             }
             response.responses().add(r);
         }
-        return CompletableFuture.completedFuture(new DeleteTopicsResponse(response));
+        return new DeleteTopicsResponse(response);
     }
 
     private DeletableTopicResult delete(String name, Uuid id) {

@@ -7,6 +7,7 @@ import io.sluice.log.LogException;
 import io.sluice.log.LogStorageException;
 import io.sluice.log.OffsetOutOfRangeException;
 import io.sluice.log.ProducerStateException;
+import io.sluice.log.ResourceLimitException;
 import io.sluice.log.TopicExistsException;
 import io.sluice.log.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.protocol.Errors;
@@ -59,6 +60,9 @@ final class ErrorMapping {
         }
         if (t instanceof InvalidConfigException) {
             return Errors.INVALID_CONFIG;
+        }
+        if (t instanceof ResourceLimitException) {
+            return Errors.POLICY_VIOLATION;
         }
         if (t instanceof LogStorageException) {
             return Errors.KAFKA_STORAGE_ERROR;

@@ -10,6 +10,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.sluice.log.LogManager;
 import java.io.IOException;
@@ -37,6 +38,7 @@ public final class KafkaServer implements AutoCloseable {
     /** The JMX domain of the server's MBeans ({@code io.sluice:name=sluice.server.*,type=...}). */
     public static final String JMX_DOMAIN = "io.sluice";
     static final String FETCH_WAITERS_GAUGE = "sluice.server.fetch-waiters";
+    static final String REQUEST_MEMORY_GAUGE = "sluice.server.request-memory-used";
 
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
@@ -46,12 +48,14 @@ public final class KafkaServer implements AutoCloseable {
     private final GroupTimer.SystemTimer groupTimer;
     private final FetchWaiters fetchWaiters;
     private final JmxReporter jmx;
+    private final AdminExecutor admin;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private KafkaServer(EventLoopGroup boss, EventLoopGroup workers, Channel serverChannel, int port,
                         MetricRegistry registry, GroupTimer.SystemTimer groupTimer, FetchWaiters fetchWaiters,
-                        JmxReporter jmx) {
+                        JmxReporter jmx, AdminExecutor admin) {
         this.boss = boss;
+        this.admin = admin;
         this.workers = workers;
         this.serverChannel = serverChannel;
         this.port = port;
@@ -70,11 +74,17 @@ public final class KafkaServer implements AutoCloseable {
         EventLoopGroup boss = new NioEventLoopGroup(1, new DefaultThreadFactory("sluice-kafka-accept", true));
         EventLoopGroup workers = new NioEventLoopGroup(config.ioThreads(), new DefaultThreadFactory("sluice-kafka-io", true));
         GroupTimer.SystemTimer groupTimer = GroupTimer.system();
+        AdminExecutor admin = new AdminExecutor();
         try {
             ServerMetrics metrics = new ServerMetrics(registry);
             FetchWaiters fetchWaiters = new FetchWaiters();
             registry.remove(FETCH_WAITERS_GAUGE); // a previous server on the same registry
             registry.gauge(FETCH_WAITERS_GAUGE, () -> fetchWaiters::size);
+            ConnectionLimits limits = config.limits();
+            RequestMemoryPool requestMemory = new RequestMemoryPool(limits.queuedMaxRequestBytes());
+            registry.remove(REQUEST_MEMORY_GAUGE);
+            registry.gauge(REQUEST_MEMORY_GAUGE, () -> requestMemory::used);
+            ConnectionLimiter limiter = new ConnectionLimiter(limits.maxConnections(), limits.maxConnectionsPerIp(), metrics);
             log.setHighWatermarkListener(fetchWaiters::onHighWatermark);
             ProducerIdAllocator producerIds = new ProducerIdAllocator(log.fileIO(), log.dataDir());
             // Set once the port is bound; connections are accepted only after that (AUTO_READ below).
@@ -94,9 +104,9 @@ public final class KafkaServer implements AutoCloseable {
                     .register(ApiKeys.FETCH, new FetchHandler(log, fetchWaiters, metrics))
                     .register(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(log))
                     .register(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(producerIds))
-                    .register(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(log, config, broker, configs, adminLock))
-                    .register(ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(log, adminLock))
-                    .register(ApiKeys.CREATE_PARTITIONS, new CreatePartitionsHandler(log, broker, adminLock))
+                    .register(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(log, config, broker, configs, adminLock, admin))
+                    .register(ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(log, adminLock, admin))
+                    .register(ApiKeys.CREATE_PARTITIONS, new CreatePartitionsHandler(log, broker, adminLock, admin))
                     .register(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(log, broker, configs))
                     .register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, new IncrementalAlterConfigsHandler(log, broker, adminLock))
                     .register(ApiKeys.ALTER_CONFIGS, new AlterConfigsHandler(log, broker, adminLock))
@@ -122,9 +132,14 @@ public final class KafkaServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            ConnectionMemory memory = new ConnectionMemory(requestMemory, config.maxRequestBytes());
                             ch.pipeline()
-                                    .addLast("frames", new KafkaFrameDecoder(config.maxRequestBytes()))
-                                    .addLast("requests", new ConnectionHandler(dispatcher, metrics));
+                                    .addLast("limits", limiter)
+                                    .addLast("idle", new IdleStateHandler(0, 0, limits.connectionsMaxIdleMs(),
+                                            TimeUnit.MILLISECONDS))
+                                    .addLast("frames", new KafkaFrameDecoder(config.maxRequestBytes(), memory,
+                                            limits.requestReceiveTimeoutMs()))
+                                    .addLast("requests", new ConnectionHandler(dispatcher, metrics, memory));
                         }
                     });
             Channel ch = b.bind(config.listenHost(), config.listenPort()).sync().channel();
@@ -138,18 +153,21 @@ public final class KafkaServer implements AutoCloseable {
                     advertisedHost, advertisedPort);
             JmxReporter jmx = JmxReporter.forRegistry(registry).inDomain(JMX_DOMAIN).build();
             jmx.start();
-            return new KafkaServer(boss, workers, ch, port, registry, groupTimer, fetchWaiters, jmx);
+            return new KafkaServer(boss, workers, ch, port, registry, groupTimer, fetchWaiters, jmx, admin);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             groupTimer.close();
+            admin.close();
             shutdown(boss, workers);
             throw new IllegalStateException("interrupted while binding " + config.listenHost() + ":" + config.listenPort(), e);
         } catch (IOException e) {
             groupTimer.close();
+            admin.close();
             shutdown(boss, workers);
             throw new UncheckedIOException(e);
         } catch (RuntimeException e) {
             groupTimer.close();
+            admin.close();
             shutdown(boss, workers);
             throw e;
         }
@@ -178,6 +196,7 @@ public final class KafkaServer implements AutoCloseable {
         serverChannel.close().syncUninterruptibly();
         groupTimer.close();
         shutdown(boss, workers);
+        admin.close(); // after the connections: nothing new can be submitted
         jmx.stop();
         LOG.info("Kafka-protocol server on port {} stopped", port);
     }

@@ -16,12 +16,19 @@ import java.util.Objects;
  * @param defaultPartitions partitions of auto-created topics (num.partitions)
  * @param ioThreads         Netty event-loop threads that read, handle and write requests
  * @param groups            consumer-group coordinator and committed-offsets settings
+ * @param limits            memory, connection and time limits on clients
  */
 public record KafkaServerConfig(String listenHost, int listenPort, String advertisedHost, int advertisedPort,
                                 int nodeId, String clusterId, int maxRequestBytes, boolean autoCreateTopics,
-                                int defaultPartitions, int ioThreads, GroupCoordinatorConfig groups) {
+                                int defaultPartitions, int ioThreads, GroupCoordinatorConfig groups,
+                                ConnectionLimits limits) {
     public KafkaServerConfig {
         Objects.requireNonNull(listenHost, "listenHost");
+        Objects.requireNonNull(limits, "limits");
+        if (limits.queuedMaxRequestBytes() < maxRequestBytes) {
+            throw new IllegalArgumentException("queued.max.request.bytes (" + limits.queuedMaxRequestBytes()
+                    + ") must be at least socket.request.max.bytes (" + maxRequestBytes + "): the largest request must fit");
+        }
         Objects.requireNonNull(clusterId, "clusterId");
         Objects.requireNonNull(groups, "groups");
         if (maxRequestBytes < 1024) {
@@ -35,36 +42,42 @@ public record KafkaServerConfig(String listenHost, int listenPort, String advert
     /** Kafka's defaults, listening on {@code host:port} and advertising the same. */
     public static KafkaServerConfig defaults(String host, int port) {
         return new KafkaServerConfig(host, port, host, -1, 0, "sluice-cluster", 100 * 1024 * 1024, true, 1,
-                Math.max(1, Runtime.getRuntime().availableProcessors()), GroupCoordinatorConfig.defaults());
+                Math.max(1, Runtime.getRuntime().availableProcessors()), GroupCoordinatorConfig.defaults(),
+                ConnectionLimits.defaults());
     }
 
     public KafkaServerConfig withAdvertised(String host, int port) {
         return new KafkaServerConfig(listenHost, listenPort, host, port, nodeId, clusterId, maxRequestBytes,
-                autoCreateTopics, defaultPartitions, ioThreads, groups);
+                autoCreateTopics, defaultPartitions, ioThreads, groups, limits);
     }
 
     public KafkaServerConfig withMaxRequestBytes(int bytes) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, nodeId, clusterId, bytes,
-                autoCreateTopics, defaultPartitions, ioThreads, groups);
+                autoCreateTopics, defaultPartitions, ioThreads, groups, limits);
     }
 
     public KafkaServerConfig withAutoCreateTopics(boolean enabled, int partitions) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, nodeId, clusterId,
-                maxRequestBytes, enabled, partitions, ioThreads, groups);
+                maxRequestBytes, enabled, partitions, ioThreads, groups, limits);
     }
 
     public KafkaServerConfig withGroups(GroupCoordinatorConfig groups) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, nodeId, clusterId,
-                maxRequestBytes, autoCreateTopics, defaultPartitions, ioThreads, groups);
+                maxRequestBytes, autoCreateTopics, defaultPartitions, ioThreads, groups, limits);
     }
 
     public KafkaServerConfig withIdentity(int nodeId, String clusterId) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, nodeId, clusterId,
-                maxRequestBytes, autoCreateTopics, defaultPartitions, ioThreads, groups);
+                maxRequestBytes, autoCreateTopics, defaultPartitions, ioThreads, groups, limits);
     }
 
     public KafkaServerConfig withIoThreads(int threads) {
         return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, nodeId, clusterId,
-                maxRequestBytes, autoCreateTopics, defaultPartitions, threads, groups);
+                maxRequestBytes, autoCreateTopics, defaultPartitions, threads, groups, limits);
+    }
+
+    public KafkaServerConfig withLimits(ConnectionLimits limits) {
+        return new KafkaServerConfig(listenHost, listenPort, advertisedHost, advertisedPort, nodeId, clusterId,
+                maxRequestBytes, autoCreateTopics, defaultPartitions, ioThreads, groups, limits);
     }
 }

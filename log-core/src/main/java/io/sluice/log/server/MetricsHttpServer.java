@@ -110,8 +110,11 @@ public final class MetricsHttpServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
             throw new IllegalStateException("interrupted while binding " + host + ":" + port, e);
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // Netty throws a bind failure (java.net.BindException) without declaring it
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+            if (e instanceof java.io.IOException ioe) {
+                throw new java.io.UncheckedIOException("cannot listen on " + host + ":" + port + ": " + ioe.getMessage(), ioe);
+            }
             throw e;
         }
     }

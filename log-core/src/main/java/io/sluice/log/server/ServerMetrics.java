@@ -19,6 +19,11 @@ import org.apache.kafka.common.protocol.ApiKeys;
  *       record bytes appended (duplicates excluded), records appended, record bytes sent to fetchers;</li>
  *   <li>{@code connections} (counter): active client connections;</li>
  *   <li>{@code malformed-requests} (meter): connections closed for bad input;</li>
+ *   <li>{@code connections-refused} (meter): connections closed on arrival, over max.connections or
+ *       max.connections.per.ip;</li>
+ *   <li>{@code idle-connections-closed} (meter): connections closed after connections.max.idle.ms;</li>
+ *   <li>{@code request-memory-used} (gauge, registered by {@link KafkaServer}): bytes of requests received
+ *       or being received and not yet handled (at most queued.max.request.bytes);</li>
  *   <li>{@code group-rebalances} (meter): consumer-group rebalances, marked by the group coordinator;</li>
  *   <li>{@code fetch-waiters} (gauge, registered by {@link KafkaServer}): long-poll fetch registrations
  *       (one per fetch and partition) waiting for data.</li>
@@ -35,6 +40,8 @@ final class ServerMetrics {
     private final Counter connections;
     private final Meter badRequests;
     private final Meter groupRebalances;
+    private final Meter refused;
+    private final Meter idleClosed;
 
     ServerMetrics(MetricRegistry registry) {
         this.registry = registry;
@@ -43,6 +50,16 @@ final class ServerMetrics {
         this.connections = registry.counter("sluice.server.connections");
         this.badRequests = registry.meter("sluice.server.malformed-requests");
         this.groupRebalances = registry.meter("sluice.server.group-rebalances");
+        this.refused = registry.meter("sluice.server.connections-refused");
+        this.idleClosed = registry.meter("sluice.server.idle-connections-closed");
+    }
+
+    void connectionRefused() {
+        refused.mark();
+    }
+
+    void idleConnectionClosed() {
+        idleClosed.mark();
     }
 
     MetricRegistry registry() {

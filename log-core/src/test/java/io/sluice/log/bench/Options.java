@@ -59,7 +59,7 @@ final class Options {
     LogManagerConfig logConfig(Path dataDir) {
         LogManagerConfig d = LogManagerConfig.defaults(dataDir);
         return new LogManagerConfig(dataDir, d.topicDefaults(), flusherThreads, d.retentionCheckIntervalMs(),
-                d.recoveryCheckpointIntervalMs(), d.fileIO(), d.time());
+                d.recoveryCheckpointIntervalMs(), d.fileIO(), d.time(), d.fileDescriptors());
     }
 
     private static String need(String opt, String v) {

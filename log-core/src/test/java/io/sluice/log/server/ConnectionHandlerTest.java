@@ -47,8 +47,9 @@ class ConnectionHandlerTest {
 
     void open() {
         dispatcher.register(ApiKeys.API_VERSIONS, new ApiVersionsHandler(dispatcher));
-        channel = new EmbeddedChannel(new KafkaFrameDecoder(1024 * 1024),
-                new ConnectionHandler(dispatcher, new ServerMetrics(registry)));
+        ConnectionMemory memory = new ConnectionMemory(new RequestMemoryPool(64L * 1024 * 1024), 1024 * 1024);
+        channel = new EmbeddedChannel(new KafkaFrameDecoder(1024 * 1024, memory, 30_000),
+                new ConnectionHandler(dispatcher, new ServerMetrics(registry), memory));
     }
 
     RequestHeader send(AbstractRequest request) {

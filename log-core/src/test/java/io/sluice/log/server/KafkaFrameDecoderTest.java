@@ -24,51 +24,88 @@ class KafkaFrameDecoderTest {
         return b;
     }
 
+    /** A decoder whose connection may take {@code poolBytes} of request memory. */
+    static KafkaFrameDecoder decoder(long poolBytes) {
+        return new KafkaFrameDecoder(MAX, new ConnectionMemory(new RequestMemoryPool(poolBytes), poolBytes), 30_000);
+    }
+
+    static KafkaFrameDecoder decoder() {
+        return decoder(1L << 30);
+    }
+
     @Test
-    void partialFrameWaitsWithTheReaderIndexUntouched() {
-        KafkaFrameDecoder decoder = new KafkaFrameDecoder(MAX);
+    void partialFrameWaitsWithItsBytesBuffered() {
+        KafkaFrameDecoder decoder = decoder();
+        EmbeddedChannel channel = new EmbeddedChannel(decoder);
         ByteBuf whole = frame(10, 7);
-        for (int available = 0; available < whole.readableBytes(); available++) {
-            ByteBuf partial = whole.slice(0, available);
-            List<Object> out = new ArrayList<>();
-            decoder.decode(null, partial, out);
-            assertThat(out).as("frames decoded from the first %d of 14 bytes", available).isEmpty();
-            assertThat(partial.readerIndex()).as("reader index after %d of 14 bytes", available).isZero();
+        while (whole.readableBytes() > 1) {
+            channel.writeInbound(whole.readRetainedSlice(1));
+            assertThat((Object) channel.readInbound()).as("frame before the last byte").isNull();
+            assertThat(decoder.bufferedBytes()).as("bytes buffered").isEqualTo(14 - whole.readableBytes());
         }
+        channel.writeInbound(whole.readRetainedSlice(1));
+        ByteBuf decoded = channel.readInbound();
+        assertThat(decoded.readableBytes()).isEqualTo(10);
+        decoded.release();
+        channel.finishAndReleaseAll();
     }
 
     @Test
     void emitsEveryCompleteFrameAndKeepsTheTrailingPartialOne() {
-        KafkaFrameDecoder decoder = new KafkaFrameDecoder(MAX);
-        ByteBuf in = Unpooled.wrappedBuffer(frame(3, 1), frame(0, 0), frame(MAX, 2), frame(5, 3).slice(0, 6));
-        List<Object> out = new ArrayList<>();
-        decoder.decode(null, in, out);
-        assertThat(out).as("frames decoded").hasSize(3);
-        assertThat(out).extracting(f -> ((ByteBuf) f).readableBytes()).as("frame sizes").containsExactly(3, 0, MAX);
-        assertThat(in.readableBytes()).as("bytes left for the partial frame").isEqualTo(6);
-        out.forEach(f -> ((ByteBuf) f).release());
+        KafkaFrameDecoder decoder = decoder();
+        EmbeddedChannel channel = new EmbeddedChannel(decoder);
+        channel.writeInbound(Unpooled.wrappedBuffer(frame(3, 1), frame(0, 0), frame(MAX, 2), frame(5, 3).slice(0, 6)));
+        List<Integer> sizes = new ArrayList<>();
+        for (ByteBuf f; (f = channel.readInbound()) != null; ) {
+            sizes.add(f.readableBytes());
+            f.release();
+        }
+        assertThat(sizes).as("frame sizes").containsExactly(3, 0, MAX);
+        assertThat(decoder.bufferedBytes()).as("bytes left for the partial frame").isEqualTo(6);
+        channel.finishAndReleaseAll();
     }
 
     @Test
     void refusesSizeOverTheMaximumOrNegativeAndDiscardsEverythingAfter() {
         for (int size : new int[] {MAX + 1, -1, Integer.MIN_VALUE, Integer.MAX_VALUE}) {
-            KafkaFrameDecoder decoder = new KafkaFrameDecoder(MAX);
-            ByteBuf in = Unpooled.buffer().writeInt(size).writeBytes(new byte[20]);
-            assertThatThrownBy(() -> decoder.decode(null, in, new ArrayList<>())).as("decoding a size of %d", size)
-                    .isInstanceOf(CorruptedFrameException.class).hasMessageContaining(String.valueOf(size));
-            assertThat(in.readableBytes()).as("bytes left after refusing size %d", size).isZero();
+            EmbeddedChannel channel = new EmbeddedChannel(decoder());
+            assertThatThrownBy(() -> channel.writeInbound(Unpooled.buffer().writeInt(size).writeBytes(new byte[20])))
+                    .as("decoding a size of %d", size).isInstanceOf(CorruptedFrameException.class)
+                    .hasMessageContaining(String.valueOf(size));
             // later bytes, even a well-formed frame, are dropped without a second error
-            ByteBuf later = frame(3, 1);
-            List<Object> out = new ArrayList<>();
-            decoder.decode(null, later, out);
-            assertThat(out).as("frames decoded after refusing size %d", size).isEmpty();
-            assertThat(later.readableBytes()).as("later bytes left after refusing size %d", size).isZero();
+            channel.writeInbound(frame(3, 1));
+            assertThat((Object) channel.readInbound()).as("frames decoded after refusing size %d", size).isNull();
+            channel.finishAndReleaseAll();
         }
     }
 
     @Test
+    void aFrameThatDoesNotFitTheMemoryPoolPausesReadingUntilMemoryIsGivenBack() {
+        RequestMemoryPool pool = new RequestMemoryPool(12);
+        ConnectionMemory memory = new ConnectionMemory(pool, MAX);
+        EmbeddedChannel channel = new EmbeddedChannel(new KafkaFrameDecoder(MAX, memory, 30_000));
+        channel.writeInbound(Unpooled.wrappedBuffer(frame(8, 1), frame(8, 2)));
+        ByteBuf first = channel.readInbound();
+        assertThat(first.readableBytes()).isEqualTo(8);
+        assertThat((Object) channel.readInbound()).as("the second frame, while the first holds 8 of 12 bytes").isNull();
+        assertThat(channel.config().isAutoRead()).as("reading while memory is short").isFalse();
+        assertThat(pool.used()).isEqualTo(8);
+
+        memory.give(first.readableBytes()); // the handler handled the first request
+        first.release();
+        channel.runPendingTasks();
+        ByteBuf second = channel.readInbound();
+        assertThat(second).as("the second frame once memory came back").isNotNull();
+        assertThat(second.getByte(0)).isEqualTo((byte) 2);
+        assertThat(channel.config().isAutoRead()).isTrue();
+        second.release();
+        channel.close();
+        assertThat(pool.used()).as("memory after the connection closed").isZero();
+    }
+
+    @Test
     void reassemblesAFrameFedOneByteAtATime() {
-        EmbeddedChannel channel = new EmbeddedChannel(new KafkaFrameDecoder(MAX));
+        EmbeddedChannel channel = new EmbeddedChannel(decoder());
         ByteBuf whole = frame(50, 9);
         while (whole.readableBytes() > 1) {
             channel.writeInbound(whole.readRetainedSlice(1));
@@ -83,7 +120,7 @@ class KafkaFrameDecoderTest {
 
     @Test
     void oversizedFrameRaisesOneDecoderExceptionInThePipeline() {
-        EmbeddedChannel channel = new EmbeddedChannel(new KafkaFrameDecoder(MAX));
+        EmbeddedChannel channel = new EmbeddedChannel(decoder());
         assertThatThrownBy(() -> channel.writeInbound(Unpooled.buffer().writeInt(MAX + 1)))
                 .isInstanceOf(DecoderException.class);
         channel.writeInbound(frame(3, 1)); // no second exception
