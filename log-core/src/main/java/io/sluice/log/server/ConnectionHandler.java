@@ -253,7 +253,7 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
         } catch (RuntimeException e) {
             response = CompletableFuture.failedFuture(e); // answered with the API's error response
         }
-        if (request instanceof ProduceRequest produce) {
+        if (request instanceof ProduceRequest produce && everyPartitionHasRecords(produce)) {
             // The handler has appended the records; the request is kept only for an error answer, which
             // needs partitions, not records. Let them be collected now, as Kafka does.
             produce.clearPartitionRecords();
@@ -262,6 +262,11 @@ final class ConnectionHandler extends ChannelInboundHandlerAdapter {
             barrier = response;
         }
         enqueue(ctx, header, version, request, start, response);
+    }
+
+    /** kafka-clients' clearPartitionRecords fails on a partition whose records are null (a malformed request). */
+    private static boolean everyPartitionHasRecords(ProduceRequest produce) {
+        return produce.data().topicData().stream().allMatch(t -> t.partitionData().stream().allMatch(p -> p.records() != null));
     }
 
     private void answerUnsupported(ChannelHandlerContext ctx, RequestHeader header, ByteBuffer body) {

@@ -124,6 +124,9 @@ final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest> {
         String name = t.name();
         try {
             Topic.validate(name);
+            if (log.topic(name).isPresent()) { // before the other checks, as Kafka's controller orders them
+                throw new TopicExistsException("Topic '" + name + "' already exists.");
+            }
             int partitions = partitionCount(t);
             Map<String, String> overrides = overrides(t);
             Uuid id;

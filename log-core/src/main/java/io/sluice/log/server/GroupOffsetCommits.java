@@ -38,6 +38,9 @@ final class GroupOffsetCommits {
         if (g.is(GroupState.DEAD)) {
             return Errors.COORDINATOR_NOT_AVAILABLE;
         }
+        if (generationId < 0 && g.is(GroupState.EMPTY)) {
+            return Errors.NONE; // a group only storing offsets: as Kafka, whatever member id comes with it
+        }
         if (generationId >= 0 || !member.isEmpty() || groupInstanceId != null) {
             Errors error = validateMember(g, member, groupInstanceId);
             if (error != Errors.NONE) {

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
@@ -54,12 +55,33 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
                 response.topics().add(describe(t));
             }
         } else {
+            checkNamesAndIds(data, context.apiVersion());
             boolean create = config.autoCreateTopics() && (context.apiVersion() < 4 || data.allowAutoTopicCreation());
             for (MetadataRequestData.MetadataRequestTopic requested : data.topics()) {
                 response.topics().add(lookup(requested, create));
             }
         }
         return CompletableFuture.completedFuture(new MetadataResponse(response, context.apiVersion()));
+    }
+
+    /**
+     * As Kafka: before v12 a topic has a name and no id; from v12 a name or an id. Anything else is the
+     * whole request's INVALID_REQUEST (Kafka 3.9.1 answers UNKNOWN_SERVER_ERROR to neither at v12, from a
+     * NullPointerException of its own; Sluice says what is wrong).
+     */
+    private static void checkNamesAndIds(MetadataRequestData data, short version) {
+        for (MetadataRequestData.MetadataRequestTopic t : data.topics()) {
+            boolean hasId = t.topicId() != null && !Uuid.ZERO_UUID.equals(t.topicId());
+            if (version < 12 && t.name() == null) {
+                throw new InvalidRequestException("Topic name can not be null for version " + version);
+            }
+            if (version < 12 && hasId) {
+                throw new InvalidRequestException("Topic IDs are not supported in requests for version " + version);
+            }
+            if (t.name() == null && !hasId) {
+                throw new InvalidRequestException("A topic needs a name or an id");
+            }
+        }
     }
 
     private MetadataResponseTopic lookup(MetadataRequestData.MetadataRequestTopic requested, boolean create) {

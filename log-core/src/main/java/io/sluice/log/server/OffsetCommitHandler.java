@@ -50,8 +50,10 @@ final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest> {
     public CompletableFuture<AbstractResponse> handle(RequestContext context, OffsetCommitRequest request) {
         OffsetCommitRequestData data = request.data();
         String groupId = data.groupId();
-        Errors groupError = groups.validateOffsetCommit(groupId, data.memberId(), data.groupInstanceId(),
-                data.generationIdOrMemberEpoch());
+        // v0 stored offsets in ZooKeeper: Kafka 3.9 without ZooKeeper answers it UNSUPPORTED_VERSION
+        Errors groupError = context.apiVersion() == 0 ? Errors.UNSUPPORTED_VERSION
+                : groups.validateOffsetCommit(groupId, data.memberId(), data.groupInstanceId(),
+                        data.generationIdOrMemberEpoch());
         Map<TopicPartition, Errors> errors = new LinkedHashMap<>();
         Map<TopicPartition, CommittedOffset> toWrite = new LinkedHashMap<>();
         long now = time.milliseconds();

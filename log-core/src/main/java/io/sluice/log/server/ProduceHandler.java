@@ -90,6 +90,12 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
                            boolean transactional, short version) {
         PartitionProduceResponse r = new PartitionProduceResponse().setIndex(p.index()).setBaseOffset(-1)
                 .setLogAppendTimeMs(-1).setLogStartOffset(-1);
+        if (p.records() == null) {
+            // The schema allows it, no client sends it; Kafka 3.9.1 fails on it and never answers. Sluice
+            // refuses the partition: there is nothing to append.
+            return new Outcome(topic, r.setErrorCode(Errors.INVALID_RECORD.code())
+                    .setErrorMessage("no records (null) for partition " + p.index()), CompletableFuture.completedFuture(null));
+        }
         if (transactional) {
             return new Outcome(topic, r.setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code())
                     .setErrorMessage("transactions are not supported by Sluice"), CompletableFuture.completedFuture(null));

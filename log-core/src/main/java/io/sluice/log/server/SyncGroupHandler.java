@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.SyncGroupRequest;
 import org.apache.kafka.common.requests.SyncGroupResponse;
@@ -24,6 +25,11 @@ final class SyncGroupHandler implements ApiHandler<SyncGroupRequest> {
     public CompletableFuture<AbstractResponse> handle(RequestContext context, SyncGroupRequest request) {
         SyncGroupRequestData data = request.data();
         short version = context.apiVersion();
+        if (version >= 5 && (data.protocolType() == null || data.protocolName() == null)) {
+            // from v5 both are mandatory: Kafka answers before looking at the group
+            return CompletableFuture.completedFuture(new SyncGroupResponse(new SyncGroupResponseData()
+                    .setErrorCode(Errors.INCONSISTENT_GROUP_PROTOCOL.code()).setAssignment(new byte[0])));
+        }
         Map<String, byte[]> assignments = new HashMap<>();
         for (SyncGroupRequestData.SyncGroupRequestAssignment a : data.assignments()) {
             assignments.put(a.memberId(), a.assignment());

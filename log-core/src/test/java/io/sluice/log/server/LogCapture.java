@@ -31,6 +31,18 @@ final class LogCapture implements AutoCloseable {
         }
     }
 
+    /** Every line logged with a stack trace, or at ERROR, whatever its level otherwise. */
+    List<String> stackTracesAndErrors() {
+        synchronized (appender.list) {
+            return appender.list.stream()
+                    .filter(e -> e.getThrowableProxy() != null || e.getLevel().isGreaterOrEqual(Level.ERROR))
+                    .map(e -> e.getLoggerName() + ": " + e.getFormattedMessage()
+                            + (e.getThrowableProxy() == null ? "" : " | " + e.getThrowableProxy().getClassName()
+                            + ": " + e.getThrowableProxy().getMessage()))
+                    .toList();
+        }
+    }
+
     /** The WARN or ERROR lines that name the client connection on local port {@code clientPort}. */
     List<String> warningsAbout(int clientPort) {
         java.util.regex.Pattern needle = java.util.regex.Pattern.compile("127\\.0\\.0\\.1:" + clientPort + "(?!\\d)");
