@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
             "Each command opens the log, does its work and closes it cleanly; one process at a time may open a "
                     + "data directory."},
         subcommands = {CreateTopicCommand.class, AppendCommand.class, ReadCommand.class, TopicsCommand.class,
-            OffsetsCommand.class})
+            OffsetsCommand.class, VerifyCommand.class})
 final class LogCommand implements Callable<Integer> {
     @ParentCommand
     SluiceCli root;

@@ -1,5 +1,6 @@
 package io.sluice.jobs;
 
+import io.sluice.log.LogDamageException;
 import io.sluice.log.LogManager;
 import io.sluice.log.OffsetOutOfRangeException;
 import io.sluice.log.PartitionLog;
@@ -11,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.record.Record;
 import org.apache.kafka.common.record.RecordBatch;
@@ -57,6 +60,8 @@ final class ReadCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    private int damaged;
+
     @Override
     public Integer call() {
         Long fromOffset = parseFrom();
@@ -92,7 +97,20 @@ final class ReadCommand implements Callable<Integer> {
             out.flush();
             err.flush();
         }
+        if (damaged > 0) {
+            throw new CliException(damaged + " damaged range(s) or batch(es) in " + topic + " were not printed; "
+                    + "'sluice log verify --topic " + topic + "' lists every problem");
+        }
         return CommandLine.ExitCode.OK;
+    }
+
+    /** Says which offsets cannot be printed, right where they would have been, and goes on after them. */
+    private void damage(String line) {
+        damaged++;
+        PrintWriter err = spec.commandLine().getErr();
+        spec.commandLine().getOut().flush();
+        err.println(line);
+        err.flush();
     }
 
     private Long parseFrom() {
@@ -120,11 +138,26 @@ final class ReadCommand implements Callable<Integer> {
         long next = offset;
         long printed = 0;
         while (next < end && printed < limit) {
-            ReadResult r = pl.read(next, READ_BYTES); // OffsetOutOfRangeException names the readable range
+            ReadResult r;
+            try {
+                r = pl.read(next, READ_BYTES); // OffsetOutOfRangeException names the readable range
+            } catch (LogDamageException e) {
+                damage(e.getMessage());
+                next = e.range().to();
+                continue;
+            }
             if (r.isEmpty()) {
                 break;
             }
             for (RecordBatch batch : r.records().batches()) {
+                try {
+                    batch.ensureValid(); // the server leaves this to the client; a reader of the files must do it
+                } catch (CorruptRecordException | InvalidRecordException e) {
+                    damage(pl.topic() + "-" + pl.partition() + ": " + Text.offsets(batch.baseOffset(), batch.lastOffset())
+                            + " damaged, not printed: " + e.getMessage());
+                    next = Math.max(next, batch.lastOffset() + 1);
+                    continue;
+                }
                 for (Record rec : batch) {
                     if (rec.offset() < next || rec.offset() >= end) {
                         continue; // the first batch may start before the requested offset

@@ -15,6 +15,10 @@ final class Text {
         return n == 1 ? "1 record" : n + " records";
     }
 
+    static String batches(long n) {
+        return n == 1 ? "1 batch" : n + " batches";
+    }
+
     /** "offset 4" or "offsets 4..6". */
     static String offsets(long first, long last) {
         return first == last ? "offset " + first : "offsets " + first + ".." + last;

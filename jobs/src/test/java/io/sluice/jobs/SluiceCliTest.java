@@ -315,6 +315,59 @@ class SluiceCliTest {
         assertThat(Files.readString(file)).isEqualTo("not a log\n");
     }
 
+    /** Topic "t": 60 one-record batches "value-0".."value-59" in segments of about 1 KiB, closed cleanly. */
+    List<Path> damagedLogFixture() throws IOException {
+        try (LogManager m = LogManager.open(LogManagerConfig.defaults(dataDir()))) {
+            m.createTopic("t", 1, Map.of(TopicConfig.SEGMENT_BYTES, "1024"));
+            for (int i = 0; i < 60; i++) {
+                m.partition("t", 0).append(org.apache.kafka.common.record.MemoryRecords.withRecords(
+                        org.apache.kafka.common.compress.Compression.NONE, new org.apache.kafka.common.record.SimpleRecord(
+                                1000L + i, null, ("value-" + i).getBytes(StandardCharsets.UTF_8))));
+            }
+        }
+        try (java.util.stream.Stream<Path> files = Files.list(dataDir().resolve("t-0"))) {
+            return files.filter(f -> f.toString().endsWith(".log")).sorted().toList();
+        }
+    }
+
+    /** Flips one byte of {@code text} in {@code file}: the batch's CRC no longer matches. */
+    static void flipByteOf(Path file, String text) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        String asLatin = new String(bytes, StandardCharsets.ISO_8859_1);
+        int at = asLatin.indexOf(text);
+        assertThat(at).as("%s in %s", text, file).isNotNegative();
+        bytes[at + text.length() - 1] ^= 0x01;
+        Files.write(file, bytes);
+    }
+
+    @Test
+    void verifyAndReadReportAFlippedByteAndAMissingSegmentByOffsetAndReadPrintsTheRest() throws IOException {
+        // given
+        List<Path> segments = damagedLogFixture();
+        assertThat(segments).hasSizeGreaterThan(3);
+        flipByteOf(segments.get(0), "value-3");
+        long missingFrom = Long.parseLong(segments.get(2).getFileName().toString().replace(".log", ""));
+        long missingTo = Long.parseLong(segments.get(3).getFileName().toString().replace(".log", ""));
+        Files.delete(segments.get(2));
+
+        // when
+        Run verify = log("verify", "--topic", "t");
+        Run read = log("read", "--topic", "t");
+        Run sound = log("verify", "--topic", "t", "--partition", "0");
+
+        // then
+        assertThat(verify.exitCode()).as("%s", verify).isEqualTo(1);
+        assertThat(verify.outLines()).singleElement().asString().startsWith("t-0").contains("2 problem(s)");
+        assertThat(verify.err()).contains("t-0: offsets [3, 3]").containsIgnoringCase("crc")
+                .contains("offsets [" + missingFrom + ", " + (missingTo - 1) + "]").contains("missing");
+        assertThat(read.exitCode()).as("%s", read).isEqualTo(1);
+        assertThat(read.outLines()).as("records printed").hasSize(60 - 1 - (int) (missingTo - missingFrom))
+                .noneMatch(l -> l.contains("value-3\t") || l.endsWith("value-3"));
+        assertThat(read.err()).contains("t-0: offset 3 damaged, not printed")
+                .contains("[" + missingFrom + ", " + missingTo + ")");
+        assertThat(sound.exitCode()).isEqualTo(1);
+    }
+
     @Test
     void aPipelineFileErrorIsTheUsersErrorInOneLineWithoutAClassName() throws IOException {
         // given

@@ -406,6 +406,14 @@ public final class LogManager implements AutoCloseable {
         return Optional.ofNullable(topics.get(name));
     }
 
+    /** Every damaged range of every partition, by partition ("topic-p"); empty when the log is sound. */
+    public Map<String, List<DamagedRange>> damage() {
+        Map<String, List<DamagedRange>> all = new java.util.TreeMap<>();
+        partitions.forEach((topic, logs) -> logs.stream().filter(l -> !l.damage().isEmpty())
+                .forEach(l -> all.put(topic + "-" + l.partition(), l.damage())));
+        return all;
+    }
+
     /** Topic name to description, sorted by name. */
     public List<TopicDescription> topics() {
         return topics.values().stream().sorted(Comparator.comparing(TopicDescription::name)).toList();

@@ -3,6 +3,7 @@ package io.sluice.log;
 import io.sluice.log.internals.LogPosition;
 import io.sluice.log.internals.LogSegment;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -20,11 +21,23 @@ final class LogReader {
     private final String topic;
     private final int partition;
     private final ConcurrentSkipListMap<Long, LogSegment> segments;
+    /** Found at open; fixed for the partition's life (see DamagedRange). */
+    private final List<DamagedRange> damage;
 
-    LogReader(String topic, int partition, ConcurrentSkipListMap<Long, LogSegment> segments) {
+    LogReader(String topic, int partition, ConcurrentSkipListMap<Long, LogSegment> segments, List<DamagedRange> damage) {
         this.topic = topic;
         this.partition = partition;
         this.segments = segments;
+        this.damage = List.copyOf(damage);
+    }
+
+    /** Refuses a read that starts inside damage: walking on to the next segment would skip it silently. */
+    private void checkNotDamaged(long offset) {
+        for (DamagedRange d : damage) {
+            if (d.contains(offset)) {
+                throw new LogDamageException(topic, partition, d);
+            }
+        }
     }
 
     /** See {@link PartitionLog#read}; {@code hw} and {@code start} are the caller's snapshots. */
@@ -41,6 +54,7 @@ final class LogReader {
         }
         long from = offset;
         while (entry != null && entry.getKey() <= hw.segmentBase()) {
+            checkNotDamaged(from);
             LogSegment s = entry.getValue();
             int maxPosition = s.baseOffset() < hw.segmentBase() ? s.sizeInBytes() : hw.position();
             try {

@@ -58,6 +58,7 @@ public final class PartitionLog implements AutoCloseable {
     /** Flush policy, fsyncs, the high watermark and its waiters (flushLock lives there). */
     private final HighWatermarkTracker durability;
     private final LogReader reader;
+    private final List<DamagedRange> damage;
     private final SegmentMaintenance maintenance;
 
     /** First offset not yet compacted; only the cleaner reads or writes it (under maintenanceLock). */
@@ -80,7 +81,8 @@ public final class PartitionLog implements AutoCloseable {
         this.logEnd = new LogPosition(active.nextOffset(), active.baseOffset(), active.sizeInBytes());
         // the loader fsynced everything it kept
         this.durability = new HighWatermarkTracker(this, ctx, segments, appendLock, logEnd);
-        this.reader = new LogReader(topic, partition, segments);
+        this.damage = loaded.damage();
+        this.reader = new LogReader(topic, partition, segments, damage);
         this.maintenance = new SegmentMaintenance(this, dir, ctx, segments, this::config);
     }
 
@@ -258,6 +260,11 @@ public final class PartitionLog implements AutoCloseable {
         return metadata.logStartOffset();
     }
 
+    /** Offsets this partition should hold and cannot serve, found when it was opened; empty when sound. */
+    public List<DamagedRange> damage() {
+        return damage;
+    }
+
     /** One past the last durable offset; what readers may see. */
     public long highWatermark() {
         return durability.highWatermark().offset();
@@ -323,6 +330,11 @@ public final class PartitionLog implements AutoCloseable {
     /** Inactive segments wholly below the high watermark, oldest first: the ones maintenance may touch. */
     List<LogSegment> maintainableSegments() {
         return maintenance.maintainable(durability.highWatermark());
+    }
+
+    /** Every segment, oldest first: for {@link PartitionVerifier}, on a log no one writes to. */
+    List<LogSegment> segmentsForVerification() {
+        return List.copyOf(segments.values());
     }
 
     LogSegment activeSegment() {

@@ -1,5 +1,6 @@
 package io.sluice.log.internals;
 
+import io.sluice.log.DamagedRange;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +38,7 @@ public final class LogLoader {
 
     /** What was loaded: segments by base offset (the last is active) and the rebuilt producer state. */
     public record Loaded(NavigableMap<Long, LogSegment> segments, ProducerStateManager producerState,
-                         long truncatedBytes) {
+                         long truncatedBytes, List<DamagedRange> damage) {
     }
 
     private final FileIO io;
@@ -90,12 +91,54 @@ public final class LogLoader {
             segments.put(logStartOffset, newSegment(logStartOffset));
             io.fsyncDirectory(dir);
         }
+        List<DamagedRange> damage = findDamage(segments, logStartOffset, recoveryPoint);
         for (LogSegment s : segments.headMap(segments.lastKey(), false).values()) {
             s.seal();
             s.flush();
         }
         ProducerStateManager producers = rebuildProducerState(segments, logStartOffset);
-        return new Loaded(segments, producers, truncated);
+        return new Loaded(segments, producers, truncated, damage);
+    }
+
+    /**
+     * The offsets the log should hold and cannot serve, checked on every open (cheap: it uses what loading
+     * found): segments must follow each other without a gap from the log start (the cleaner keeps each
+     * group's last batch, so compacted segments are contiguous too), every segment must end with a whole
+     * batch, and the log must reach the recovery point, below which every offset was durable. Each range is
+     * reported at ERROR. When the log ends short of the recovery point, a new empty segment starts at the
+     * recovery point, so that new appends never reuse offsets that consumers may already have read.
+     */
+    private List<DamagedRange> findDamage(NavigableMap<Long, LogSegment> segments, long logStartOffset,
+                                          long recoveryPoint) throws IOException {
+        List<DamagedRange> damage = new ArrayList<>();
+        long expected = logStartOffset;
+        String shortTail = null;
+        for (LogSegment s : segments.values()) {
+            if (s.baseOffset() > expected && s.nextOffset() > logStartOffset) {
+                damage.add(new DamagedRange(expected, s.baseOffset(), shortTail != null ? shortTail
+                        : "no segment holds them: a segment file before " + s.logPath().getFileName() + " is missing"));
+            }
+            shortTail = s.bytesAfterLastWholeBatch() == 0 ? null : s.logPath().getFileName() + " ends "
+                    + s.bytesAfterLastWholeBatch() + " bytes after its last whole batch (offset " + (s.nextOffset() - 1)
+                    + "): the file was cut inside a batch or a batch length is damaged";
+            expected = Math.max(expected, s.nextOffset());
+        }
+        if (recoveryPoint > expected) {
+            damage.add(new DamagedRange(expected, recoveryPoint, shortTail != null ? shortTail
+                    : "the log ends at " + expected + " but every offset below " + recoveryPoint
+                    + " was durable (recovery point): the end of the log is missing"));
+            LogSegment active = segments.lastEntry().getValue();
+            active.seal();
+            active.flush();
+            segments.put(recoveryPoint, newSegment(recoveryPoint));
+            io.fsyncDirectory(dir);
+        } else if (shortTail != null) {
+            LOG.error("{}: {}; the bytes after it are ignored", name, shortTail);
+        }
+        for (DamagedRange d : damage) {
+            LOG.error("{}: offsets {} are damaged and will not be served (fetches answer KAFKA_STORAGE_ERROR)", name, d);
+        }
+        return List.copyOf(damage);
     }
 
     private long recover(NavigableMap<Long, LogSegment> segments, long recoveryPoint) throws IOException {

@@ -50,6 +50,8 @@ public final class LogSegment implements AutoCloseable {
     private volatile long maxTimestamp = RecordBatch.NO_TIMESTAMP;
     private long offsetOfMaxTimestamp = -1;
     private int bytesSinceLastIndexEntry;
+    /** Where the last whole batch ends, as of the last load or scan; -1 when not scanned. */
+    private int wholeBatchBytes = -1;
     private long createdAtMs;
     private volatile boolean sealed;
     /** Both index files were there when the segment was opened (else {@link #load} rebuilds them). */
@@ -255,9 +257,10 @@ public final class LogSegment implements AutoCloseable {
         long next = ok ? scanNextOffset() : -1;
         if (!ok || next < 0 || !timeIndex.load(next)) {
             LOG.info("Rebuilding indexes of {} (missing or inconsistent)", logPath);
-            rebuildIndexes();
+            wholeBatchBytes = scan(false);
             return;
         }
+        wholeBatchBytes = records.sizeInBytes();
         nextOffset = next;
         restoreCreationTime();
         long ts = timeIndex.lastTimestamp();
@@ -270,7 +273,16 @@ public final class LogSegment implements AutoCloseable {
 
     /** Rebuilds both indexes and the in-memory state by walking every batch (no CRC checks). */
     public void rebuildIndexes() throws IOException {
-        scan(false);
+        wholeBatchBytes = scan(false);
+    }
+
+    /**
+     * Bytes at the end of the file after the last whole batch, as found by the last {@link #load} or index
+     * rebuild: 0 for a sound segment; more when the file was cut inside a batch or a batch's length is
+     * damaged, so that the offsets after the last whole batch cannot be read.
+     */
+    public int bytesAfterLastWholeBatch() {
+        return wholeBatchBytes < 0 ? 0 : records.sizeInBytes() - wholeBatchBytes;
     }
 
     /**
@@ -280,6 +292,7 @@ public final class LogSegment implements AutoCloseable {
      */
     public int recover(int maxBatchBytes) throws IOException {
         int valid = scan(true, maxBatchBytes);
+        wholeBatchBytes = valid;
         int truncated = records.sizeInBytes() - valid;
         if (truncated > 0) {
             LOG.warn("Truncating {} at position {}: dropping {} bytes of torn or corrupt data after offset {}",

@@ -3,6 +3,7 @@ package io.sluice.log.server;
 import io.sluice.log.InvalidBatchException;
 import io.sluice.log.InvalidConfigException;
 import io.sluice.log.InvalidTopicException;
+import io.sluice.log.LogDamageException;
 import io.sluice.log.LogException;
 import io.sluice.log.LogStorageException;
 import io.sluice.log.OffsetOutOfRangeException;
@@ -64,7 +65,7 @@ final class ErrorMapping {
         if (t instanceof ResourceLimitException) {
             return Errors.POLICY_VIOLATION;
         }
-        if (t instanceof LogStorageException) {
+        if (t instanceof LogStorageException || t instanceof LogDamageException) {
             return Errors.KAFKA_STORAGE_ERROR;
         }
         if (t instanceof java.util.concurrent.TimeoutException) {

@@ -39,6 +39,8 @@ public final class KafkaServer implements AutoCloseable {
     public static final String JMX_DOMAIN = "io.sluice";
     static final String FETCH_WAITERS_GAUGE = "sluice.server.fetch-waiters";
     static final String REQUEST_MEMORY_GAUGE = "sluice.server.request-memory-used";
+    /** Damaged offset ranges found when the log was opened (see io.sluice.log.DamagedRange); 0 when sound. */
+    public static final String DAMAGED_RANGES_GAUGE = "sluice.server.log-damaged-ranges";
 
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
@@ -82,6 +84,8 @@ public final class KafkaServer implements AutoCloseable {
             registry.gauge(FETCH_WAITERS_GAUGE, () -> fetchWaiters::size);
             ConnectionLimits limits = config.limits();
             RequestMemoryPool requestMemory = new RequestMemoryPool(limits.queuedMaxRequestBytes());
+            registry.remove(DAMAGED_RANGES_GAUGE);
+            registry.gauge(DAMAGED_RANGES_GAUGE, () -> () -> log.damage().values().stream().mapToInt(java.util.List::size).sum());
             registry.remove(REQUEST_MEMORY_GAUGE);
             registry.gauge(REQUEST_MEMORY_GAUGE, () -> requestMemory::used);
             ConnectionLimiter limiter = new ConnectionLimiter(limits.maxConnections(), limits.maxConnectionsPerIp(), metrics);

@@ -22,6 +22,8 @@ import org.apache.kafka.common.protocol.ApiKeys;
  *   <li>{@code connections-refused} (meter): connections closed on arrival, over max.connections or
  *       max.connections.per.ip;</li>
  *   <li>{@code idle-connections-closed} (meter): connections closed after connections.max.idle.ms;</li>
+ *   <li>{@code log-damaged-ranges} (gauge, registered by {@link KafkaServer}): offset ranges the log found
+ *       damaged when it opened (a segment missing or cut short); fetches there answer KAFKA_STORAGE_ERROR;</li>
  *   <li>{@code request-memory-used} (gauge, registered by {@link KafkaServer}): bytes of requests received
  *       or being received and not yet handled (at most queued.max.request.bytes);</li>
  *   <li>{@code group-rebalances} (meter): consumer-group rebalances, marked by the group coordinator;</li>
