@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import io.sluice.sink.TableClaimedException;
+import io.sluice.sink.WarehouseCheck;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -95,7 +96,7 @@ final class PipelineCommand implements Callable<Integer> {
                 Runtime.getRuntime().addShutdownHook(hook);
                 try {
                     job.start();
-                } catch (TableClaimedException e) {
+                } catch (TableClaimedException | WarehouseCheck.WarehouseUnavailableException e) {
                     throw new CliException(e.getMessage());
                 }
                 out.println("pipeline " + definition.name() + " running: " + job

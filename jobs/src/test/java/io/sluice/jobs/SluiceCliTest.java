@@ -369,6 +369,22 @@ class SluiceCliTest {
     }
 
     @Test
+    void aWarehouseRootThatCannotBeWrittenIsRefusedAtStartNamingThePath() throws IOException {
+        // given: a root under a regular file, and no log server at all (the check comes first)
+        Path file = Files.writeString(tmp.resolve("a-file"), "x");
+        Path conf = Files.writeString(tmp.resolve("p.yaml"), "name: p\nsource:\n  bootstrap-servers: 127.0.0.1:1\n"
+                + "  topics: [t]\n  schema-registry-url: http://127.0.0.1:1\nwarehouse:\n  root: " + file.resolve("wh") + "\n");
+
+        // when
+        Run r = run("", "pipeline", "run", "--config", conf.toString(), "--metrics-listen", "off");
+
+        // then
+        assertThat(r.exitCode()).as("%s", r).isEqualTo(1);
+        assertThat(r.errLines()).singleElement().asString().startsWith("sluice pipeline run: cannot write to ")
+                .contains(file.resolve("wh").toString()).contains("warehouse.root").doesNotContain("internal error");
+    }
+
+    @Test
     void aPipelineFileErrorIsTheUsersErrorInOneLineWithoutAClassName() throws IOException {
         // given
         Path conf = Files.writeString(tmp.resolve("bad-pipeline.yaml"), "name: p\nsource:\n  topicz: [a]\n");

@@ -89,6 +89,18 @@ public final class DefinedPipeline {
             TableSpec s = listed.get(topic);
             return s != null ? s : others.tableFor(topic);
         }
+
+        @Override
+        public java.util.Set<String> roots() {
+            java.util.Set<String> roots = new java.util.TreeSet<>(others.roots());
+            for (TableSpec t : listed.values()) {
+                roots.add(t.root());
+                if (t.deadLetterRoot() != null) {
+                    roots.add(t.deadLetterRoot());
+                }
+            }
+            return roots;
+        }
     }
 
 }

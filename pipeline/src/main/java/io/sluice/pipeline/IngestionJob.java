@@ -11,6 +11,7 @@ import io.sluice.sink.TableClaim;
 import io.sluice.sink.TableClaimedException;
 import io.sluice.sink.TableSink;
 import io.sluice.sink.TableSpec;
+import io.sluice.sink.WarehouseCheck;
 import java.util.concurrent.CompletableFuture;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -139,6 +140,10 @@ public final class IngestionJob implements AutoCloseable {
             }
             if (closed) {
                 throw new IllegalStateException("job is closed");
+            }
+            for (String root : ingest.tables().roots()) {
+                // a wrong path is found now, not when the first record of a topic created later arrives
+                WarehouseCheck.requireWritable(root, ingest.hadoopConfiguration());
             }
             log = new LogOffsets(ingest.bootstrapServers(), ingest.consumerConfig());
             Map<String, Integer> topics = log.resolve(ingest.topics(), ingest.topicPattern());

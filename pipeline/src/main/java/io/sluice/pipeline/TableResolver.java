@@ -17,6 +17,15 @@ public interface TableResolver extends Serializable {
     TableSpec tableFor(String topic);
 
     /**
+     * The locations tables and dead letters go under that are known before any topic exists (a warehouse
+     * root, a dead-letter root, the roots of listed tables): {@link IngestionJob} checks at start that it can
+     * write there, so that a wrong path is found then and not when the first record arrives. Empty by default.
+     */
+    default java.util.Set<String> roots() {
+        return java.util.Set.of();
+    }
+
+    /**
      * One table per topic, named after the topic, rooted at {@code <warehouseUri>/<topic>}, with every other
      * setting (partitioning, codec, rolling, lateness, dead-letter root, …) taken from {@code template}. The
      * template's own name and root are not used.
@@ -56,6 +65,12 @@ public interface TableResolver extends Serializable {
 
         public String warehouse() {
             return warehouse;
+        }
+
+        @Override
+        public java.util.Set<String> roots() {
+            return template.deadLetterRoot() == null ? java.util.Set.of(warehouse)
+                    : java.util.Set.of(warehouse, template.deadLetterRoot());
         }
 
         @Override
