@@ -39,6 +39,7 @@ final class LogSettings {
     static final String FLUSHER_THREADS = "log.flusher.threads";
     static final String RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
     static final String RECOVERY_CHECKPOINT_INTERVAL_MS = "log.flush.offset.checkpoint.interval.ms";
+    static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
 
     // ---------------------------------------------------------------- server
     static final String NODE_ID = "node.id";
@@ -77,7 +78,7 @@ final class LogSettings {
             AUTO_CREATE_TOPICS, NUM_PARTITIONS, IO_THREADS, GROUP_INITIAL_REBALANCE_DELAY_MS, GROUP_MIN_SESSION_TIMEOUT_MS,
             GROUP_MAX_SESSION_TIMEOUT_MS, OFFSETS_TOPIC_PARTITIONS, METRICS_HTTP_LISTEN, AUDIT_ENABLE, AUDIT_TOPIC,
             AUDIT_BUCKET_MS, AUDIT_PUBLISH_INTERVAL_MS, DATA_DIR, FLUSHER_THREADS, RETENTION_CHECK_INTERVAL_MS,
-            RECOVERY_CHECKPOINT_INTERVAL_MS);
+            RECOVERY_CHECKPOINT_INTERVAL_MS, PRODUCER_ID_EXPIRATION_MS);
 
     /** No file: every default. */
     static final LogSettings NONE = new LogSettings(null, Map.of(), Map.of());
@@ -198,7 +199,8 @@ final class LogSettings {
                 (int) number(FLUSHER_THREADS, d.flusherThreads(), 1, 64),
                 number(RETENTION_CHECK_INTERVAL_MS, d.retentionCheckIntervalMs(), 1, Long.MAX_VALUE),
                 number(RECOVERY_CHECKPOINT_INTERVAL_MS, d.recoveryCheckpointIntervalMs(), 1, Long.MAX_VALUE),
-                d.fileIO(), d.time(), d.fileDescriptors());
+                d.fileIO(), d.time(), d.fileDescriptors(),
+                number(PRODUCER_ID_EXPIRATION_MS, d.producerIdExpirationMs(), 1, Long.MAX_VALUE));
     }
 
     /**

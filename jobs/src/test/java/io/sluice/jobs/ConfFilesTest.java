@@ -53,6 +53,7 @@ class ConfFilesTest {
         d.put(LogSettings.FLUSHER_THREADS, String.valueOf(m.flusherThreads()));
         d.put(LogSettings.RETENTION_CHECK_INTERVAL_MS, String.valueOf(m.retentionCheckIntervalMs()));
         d.put(LogSettings.RECOVERY_CHECKPOINT_INTERVAL_MS, String.valueOf(m.recoveryCheckpointIntervalMs()));
+        d.put(LogSettings.PRODUCER_ID_EXPIRATION_MS, String.valueOf(m.producerIdExpirationMs()));
         return d;
     }
 

@@ -498,6 +498,7 @@ public final class LogManager implements AutoCloseable {
                 try {
                     work += LogRetention.enforce(log, ctx.time().milliseconds());
                     work += cleaner.clean(log, false);
+                    work += log.expireProducers(ctx.time().milliseconds(), config.producerIdExpirationMs());
                 } catch (IOException e) {
                     LOG.error("Maintenance of {} failed", log, e);
                 }

@@ -18,16 +18,23 @@ import org.apache.kafka.common.utils.Time;
  * @param time                         the clock
  * @param fileDescriptors              the process's descriptor count and limit, checked before creating
  *                                     partitions; {@link FileDescriptors#ofProcess()} outside tests
+ * @param producerIdExpirationMs       an idempotent producer's state is forgotten this long after its newest
+ *                                     batch's timestamp (Kafka's producer.id.expiration.ms, 1 day), checked
+ *                                     with retention
  */
 public record LogManagerConfig(Path dataDir, TopicConfig topicDefaults, int flusherThreads,
                                long retentionCheckIntervalMs, long recoveryCheckpointIntervalMs,
-                               FileIO fileIO, Time time, FileDescriptors fileDescriptors) {
+                               FileIO fileIO, Time time, FileDescriptors fileDescriptors,
+                               long producerIdExpirationMs) {
     public LogManagerConfig {
         Objects.requireNonNull(fileDescriptors, "fileDescriptors");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(topicDefaults, "topicDefaults");
         Objects.requireNonNull(fileIO, "fileIO");
         Objects.requireNonNull(time, "time");
+        if (producerIdExpirationMs < 1) {
+            throw new IllegalArgumentException("producerIdExpirationMs must be positive, was " + producerIdExpirationMs);
+        }
         if (flusherThreads < 1) {
             throw new IllegalArgumentException("flusherThreads must be at least 1, was " + flusherThreads);
         }
@@ -36,30 +43,37 @@ public record LogManagerConfig(Path dataDir, TopicConfig topicDefaults, int flus
     /** Defaults: Kafka's topic defaults, 2 flusher threads, retention every 5 minutes, checkpoints every 60 s. */
     public static LogManagerConfig defaults(Path dataDir) {
         return new LogManagerConfig(dataDir, TopicConfig.defaults(), 2, 300_000, 60_000, FileIO.real(), Time.SYSTEM,
-                FileDescriptors.ofProcess());
+                FileDescriptors.ofProcess(), 86_400_000L);
     }
 
     public LogManagerConfig withTopicDefaults(TopicConfig defaults) {
         return new LogManagerConfig(dataDir, defaults, flusherThreads, retentionCheckIntervalMs,
-                recoveryCheckpointIntervalMs, fileIO, time, fileDescriptors);
+                recoveryCheckpointIntervalMs, fileIO, time, fileDescriptors,
+                producerIdExpirationMs);
     }
 
     public LogManagerConfig withFileIO(FileIO io) {
         return new LogManagerConfig(dataDir, topicDefaults, flusherThreads, retentionCheckIntervalMs,
-                recoveryCheckpointIntervalMs, io, time, fileDescriptors);
+                recoveryCheckpointIntervalMs, io, time, fileDescriptors, producerIdExpirationMs);
     }
 
     public LogManagerConfig withTime(Time t) {
         return new LogManagerConfig(dataDir, topicDefaults, flusherThreads, retentionCheckIntervalMs,
-                recoveryCheckpointIntervalMs, fileIO, t, fileDescriptors);
+                recoveryCheckpointIntervalMs, fileIO, t, fileDescriptors, producerIdExpirationMs);
     }
 
     public LogManagerConfig withRetentionCheckIntervalMs(long ms) {
-        return new LogManagerConfig(dataDir, topicDefaults, flusherThreads, ms, recoveryCheckpointIntervalMs, fileIO, time, fileDescriptors);
+        return new LogManagerConfig(dataDir, topicDefaults, flusherThreads, ms, recoveryCheckpointIntervalMs, fileIO, time, fileDescriptors,
+                producerIdExpirationMs);
     }
 
     public LogManagerConfig withFileDescriptors(FileDescriptors descriptors) {
         return new LogManagerConfig(dataDir, topicDefaults, flusherThreads, retentionCheckIntervalMs,
-                recoveryCheckpointIntervalMs, fileIO, time, descriptors);
+                recoveryCheckpointIntervalMs, fileIO, time, descriptors, producerIdExpirationMs);
+    }
+
+    public LogManagerConfig withProducerIdExpirationMs(long ms) {
+        return new LogManagerConfig(dataDir, topicDefaults, flusherThreads, retentionCheckIntervalMs,
+                recoveryCheckpointIntervalMs, fileIO, time, fileDescriptors, ms);
     }
 }

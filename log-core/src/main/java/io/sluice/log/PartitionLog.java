@@ -332,6 +332,31 @@ public final class PartitionLog implements AutoCloseable {
         return maintenance.maintainable(durability.highWatermark());
     }
 
+    /** Forgets idempotent producers silent for {@code expirationMs} (see ProducerStateManager#removeExpired). */
+    int expireProducers(long nowMs, long expirationMs) {
+        appendLock.lock();
+        try {
+            int removed = producers.removeExpired(nowMs, expirationMs);
+            if (removed > 0) {
+                LOG.info("{}-{}: forgot {} idempotent producer(s) silent for {} ms (producer.id.expiration.ms)",
+                        topic, partition, removed, expirationMs);
+            }
+            return removed;
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
+    /** Idempotent producers whose state is kept. */
+    int producerCount() {
+        appendLock.lock();
+        try {
+            return producers.producers().size();
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
     /** Every segment, oldest first: for {@link PartitionVerifier}, on a log no one writes to. */
     List<LogSegment> segmentsForVerification() {
         return List.copyOf(segments.values());

@@ -171,12 +171,20 @@ public final class ProducerStateManager {
     public OptionalLong loadLatestSnapshot(FileIO io, Path dir, long maxOffset) throws IOException {
         producers.clear();
         List<Long> offsets = snapshotOffsets(dir);
+        boolean deleted = false;
         for (int i = offsets.size() - 1; i >= 0; i--) {
             long off = offsets.get(i);
             Path p = SegmentFiles.snapshot(dir, off);
             if (off > maxOffset) {
                 io.deleteIfExists(p);
+                deleted = true;
                 continue;
+            }
+            if (deleted) {
+                // before anything is appended above maxOffset: a snapshot of the truncated history brought back
+                // by a second power loss would be taken for the state at its offset once the log grows past it
+                io.fsyncDirectory(dir);
+                deleted = false;
             }
             if (read(Files.readAllBytes(p))) {
                 return OptionalLong.of(off);
@@ -184,7 +192,23 @@ public final class ProducerStateManager {
             LOG.warn("Ignoring unreadable producer-state snapshot {}", p);
             producers.clear();
         }
+        if (deleted) {
+            io.fsyncDirectory(dir);
+        }
         return OptionalLong.empty();
+    }
+
+    /**
+     * Forgets producers whose newest batch is older than {@code expirationMs} (Kafka's
+     * {@code producer.id.expiration.ms}): without it every producer id that ever wrote stays in memory and in
+     * every snapshot. A producer that writes again after expiring is accepted as new, as in Kafka.
+     * Returns how many were removed.
+     */
+    public int removeExpired(long nowMs, long expirationMs) {
+        int before = producers.size();
+        producers.values().removeIf(e -> !e.batches.isEmpty() && e.batches.peekLast().maxTimestamp() >= 0
+                && nowMs - e.batches.peekLast().maxTimestamp() >= expirationMs);
+        return before - producers.size();
     }
 
     private boolean read(byte[] bytes) {

@@ -59,7 +59,8 @@ final class Options {
     LogManagerConfig logConfig(Path dataDir) {
         LogManagerConfig d = LogManagerConfig.defaults(dataDir);
         return new LogManagerConfig(dataDir, d.topicDefaults(), flusherThreads, d.retentionCheckIntervalMs(),
-                d.recoveryCheckpointIntervalMs(), d.fileIO(), d.time(), d.fileDescriptors());
+                d.recoveryCheckpointIntervalMs(), d.fileIO(), d.time(), d.fileDescriptors(),
+                d.producerIdExpirationMs());
     }
 
     private static String need(String opt, String v) {
