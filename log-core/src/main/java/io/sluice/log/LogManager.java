@@ -74,6 +74,7 @@ public final class LogManager implements AutoCloseable {
     private final Path lockKey;
     private final AtomicBoolean lockReleased = new AtomicBoolean();
     private final LogCleaner cleaner = new LogCleaner();
+    private final FailedPartitionRecovery failedPartitions;
     private final Map<String, TopicDescription> topics = new ConcurrentHashMap<>();
     private final Map<String, List<PartitionLog>> partitions = new ConcurrentHashMap<>();
     private final Object adminLock = new Object();
@@ -116,6 +117,7 @@ public final class LogManager implements AutoCloseable {
                 executor("sluice-log-maintenance", 1), new AtomicReference<>());
         this.fresh = !Files.isDirectory(dataDir.resolve(TopicStore.DIR));
         this.store = new TopicStore(io, dataDir);
+        this.failedPartitions = new FailedPartitionRecovery(io, this::reopenFailed);
     }
 
     /** True when {@code dir} holds a log (its topic store), so that a tool can tell a log from another directory. */
@@ -203,6 +205,8 @@ public final class LogManager implements AutoCloseable {
     private void scheduleMaintenance() {
         long every = config.retentionCheckIntervalMs();
         ctx.maintenanceExecutor().scheduleWithFixedDelay(this::maintainQuietly, every, every, TimeUnit.MILLISECONDS);
+        ctx.maintenanceExecutor().scheduleWithFixedDelay(this::recoverFailedPartitions, FailedPartitionRecovery.FIRST_RETRY_MS,
+                FailedPartitionRecovery.FIRST_RETRY_MS, TimeUnit.MILLISECONDS);
         long cp = config.recoveryCheckpointIntervalMs();
         ctx.maintenanceExecutor().scheduleWithFixedDelay(() -> {
             try {
@@ -513,6 +517,42 @@ public final class LogManager implements AutoCloseable {
             return cleaner.clean(partition(topic, partition), true);
         } catch (IOException e) {
             throw new LogStorageException(topic, partition, "compaction failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void recoverFailedPartitions() {
+        try {
+            List<PartitionLog> failed = new ArrayList<>();
+            partitions.values().forEach(logs -> logs.stream().filter(PartitionLog::failed).forEach(failed::add));
+            if (!failed.isEmpty() && !closed) {
+                failedPartitions.run(failed, ctx.time().milliseconds());
+            }
+        } catch (RuntimeException e) {
+            LOG.error("Recovering failed partitions failed", e);
+        }
+    }
+
+    /**
+     * Replaces a partition that failed on a storage error by the same partition recovered from its durable
+     * offset, as after a crash (see {@link FailedPartitionRecovery}). Under the admin lock, so that a topic
+     * deletion or partition creation does not interleave.
+     */
+    private PartitionLog reopenFailed(PartitionLog failed) throws IOException {
+        synchronized (adminLock) {
+            ensureOpen();
+            TopicDescription t = topics.get(failed.topic());
+            List<PartitionLog> logs = partitions.get(failed.topic());
+            if (t == null || logs == null || logs.get(failed.partition()) != failed) {
+                return failed; // deleted or replaced meanwhile
+            }
+            long durable = failed.highWatermark();
+            failed.closeForDelete(); // its files are reopened below; nothing it held was acknowledged beyond durable
+            PartitionLog fresh = PartitionLog.open(t.name(), failed.partition(), failed.dir(), ctx, effective(t.config()),
+                    null, false, durable);
+            List<PartitionLog> updated = new ArrayList<>(logs);
+            updated.set(failed.partition(), fresh);
+            partitions.put(t.name(), Collections.unmodifiableList(updated));
+            return fresh;
         }
     }
 

@@ -2,8 +2,8 @@ package io.sluice.log;
 
 /**
  * The disk failed under the log (full disk, I/O error). The write that hit it is not acknowledged; the
- * partition refuses further appends until it is reopened, because its file may end in a torn batch that
- * only recovery may cut.
+ * partition refuses further appends until it is recovered (by itself, once its directory can be written
+ * again: see FailedPartitionRecovery), because its file may end in a torn batch that only recovery may cut.
  */
 public final class LogStorageException extends LogException {
     private static final long serialVersionUID = 1L;

@@ -164,7 +164,7 @@ public final class PartitionLog implements AutoCloseable {
         Exception f = failure;
         if (f != null) {
             throw new LogStorageException(topic, partition, "partition failed earlier and refuses appends until it is"
-                    + " reopened: " + f.getMessage(), f);
+                    + " recovered, by itself once its directory can be written again: " + f.getMessage(), f);
         }
     }
 
@@ -173,7 +173,7 @@ public final class PartitionLog implements AutoCloseable {
     void fail(Exception e) {
         if (failure == null) {
             failure = e;
-            LOG.error("{}-{}: storage failure; refusing appends until reopened", topic, partition, e);
+            LOG.error("{}-{}: storage failure; refusing appends until it is recovered", topic, partition, e);
         }
         durability.failAll(new LogStorageException(topic, partition, "storage failure before the data became durable", e));
     }
