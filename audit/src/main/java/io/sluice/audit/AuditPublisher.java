@@ -92,6 +92,9 @@ public final class AuditPublisher implements AutoCloseable {
         }
     }
 
+    static final java.time.Duration MAX_BLOCK = java.time.Duration.ofSeconds(5);
+    static final java.time.Duration CLOSE_TIMEOUT = java.time.Duration.ofSeconds(5);
+
     private static Producer<byte[], byte[]> newProducer(AuditConfig config, String instanceId) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
@@ -99,6 +102,11 @@ public final class AuditPublisher implements AutoCloseable {
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "50");
+        // A broker that refuses (a full disk) or cannot be reached: retry less often than the default 100 ms
+        // (each retry logs a warning) and never block the caller, or a shutdown, for Kafka's default 60 s.
+        p.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, "500");
+        p.put(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG, "10000");
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(MAX_BLOCK.toMillis()));
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
@@ -171,9 +179,12 @@ public final class AuditPublisher implements AutoCloseable {
         timer.shutdownNow();
         try {
             publish(true);
-            producer.flush();
+        } catch (RuntimeException e) {
+            LOG.warn("the last audit message of {} could not be sent ({}); the audit will show this instance as not "
+                    + "closed", instanceId, e.toString());
         } finally {
-            producer.close();
+            // bounded: a broker that is down or full must not hold a shutdown for the delivery timeout (2 min)
+            producer.close(CLOSE_TIMEOUT);
         }
     }
 }

@@ -29,6 +29,20 @@ class AuditPublisherTest {
     }
 
     @Test
+    void closingWhileTheBrokerCannotBeReachedReturnsWithinSecondsNotKafkasMinute() {
+        // a real producer towards a port nothing listens on: metadata never arrives
+        AuditCounter c = new AuditCounter(Tier.LOG, new Buckets(Buckets.DEFAULT));
+        AuditPublisher unreachable = new AuditPublisher(c, "log/unreachable/0", true,
+                AuditConfig.from(Map.of("bootstrap.servers", "127.0.0.1:1")));
+        c.record("clicks", 1_000, 1, 1_005);
+
+        java.util.concurrent.CompletableFuture<Void> closed = java.util.concurrent.CompletableFuture.runAsync(unreachable::close);
+
+        // the send blocks at most max.block.ms (5 s) and the close waits at most 5 s: never Kafka's 60 s + 120 s
+        assertThat(closed).as("close with the broker unreachable").succeedsWithin(java.time.Duration.ofSeconds(30));
+    }
+
+    @Test
     void aProducerWithARecordInFlightIsNotCaughtUp() {
         inFlight.sent();
         inFlight.sent();
