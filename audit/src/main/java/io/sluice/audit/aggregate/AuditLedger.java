@@ -77,7 +77,22 @@ public final class AuditLedger {
         }
     }
 
+    /**
+     * An instance without a last message that has been silent this much longer than the newest message seen
+     * stopped without its last report (a crash): 6 of the default 10 s publish intervals.
+     */
+    public static final long DEFAULT_SILENCE_MILLIS = 60_000;
+
     private final Map<InstanceKey, Instance> instances = new HashMap<>();
+    private final long silenceMillis;
+
+    public AuditLedger() {
+        this(DEFAULT_SILENCE_MILLIS);
+    }
+
+    public AuditLedger(long silenceMillis) {
+        this.silenceMillis = silenceMillis;
+    }
     private long applied;
     private long ignored;
 
@@ -174,9 +189,19 @@ public final class AuditLedger {
         Map<Tier, Long> watermarks = new EnumMap<>(Tier.class);
         highest.forEach((tier, byPartition) -> watermarks.put(tier,
                 byPartition.values().stream().mapToLong(Long::longValue).min().orElse(Long.MIN_VALUE)));
+        // the ledger's clock is the newest message it has seen: no wall clock, so a replay judges the same
+        long newest = instances.values().stream().mapToLong(i -> i.sentAt).max().orElse(Long.MIN_VALUE);
+        Map<Tier, List<String>> stoppedUnclean = new EnumMap<>(Tier.class);
+        for (Instance inst : instances.values()) {
+            if (inst.covers(topic) && !inst.last && inst.sentAt > 0 && newest - inst.sentAt > silenceMillis) {
+                stoppedUnclean.computeIfAbsent(inst.key.tier(), t -> new ArrayList<>()).add(inst.key.instanceId());
+            }
+        }
+        stoppedUnclean.values().forEach(Collections::sort);
         return new TopicView(topic, Collections.unmodifiableSet(tierDigests.keySet()),
                 Collections.unmodifiableMap(tierDigests), Collections.unmodifiableMap(watermarks),
-                Collections.unmodifiableNavigableMap(buckets), Collections.unmodifiableSet(widths));
+                Collections.unmodifiableNavigableMap(buckets), Collections.unmodifiableSet(widths),
+                Collections.unmodifiableMap(stoppedUnclean));
     }
 
     private static TierBucket merge(Tier tier, String topic, long start, List<Entry> es) {
@@ -229,7 +254,9 @@ public final class AuditLedger {
 
     /**
      * Forgets every bucket that started before {@code bucketStart} (bounded state for a long-running
-     * aggregator); returns how many instance buckets were dropped. Progress is kept.
+     * aggregator); returns how many instance buckets were dropped. Progress is kept, except that an instance
+     * left with no bucket that has ended (closed cleanly) or last reported before {@code bucketStart} is
+     * forgotten whole: every producer restart is a new instance, and without this the ledger kept them all.
      */
     public synchronized int forgetBefore(long bucketStart) {
         int dropped = 0;
@@ -238,6 +265,7 @@ public final class AuditLedger {
             inst.buckets.keySet().removeIf(k -> k.bucketStart() < bucketStart);
             dropped += before - inst.buckets.size();
         }
+        instances.values().removeIf(inst -> inst.buckets.isEmpty() && (inst.last || inst.sentAt < bucketStart));
         return dropped;
     }
 

@@ -39,6 +39,9 @@ import java.util.Optional;
  *       committed file holding rows of the bucket; else INCOMPLETE if a tier has fewer
  *       records than its upstream (missing = the losses summed, lost between = the first such pair); else
  *       DUPLICATED if a tier has more; else COMPLETE. The other figures are reported whatever the status.</li>
+ *   <li>A tier with an instance that stopped without its last report (a producer that crashed) is missing what
+ *       that instance counted since: the tier below having more is then not judged DUPLICATED; a note names the
+ *       instance and the tier is reported incomplete.</li>
  * </ol>
  */
 public final class CompletenessJudge {
@@ -149,9 +152,15 @@ public final class CompletenessJudge {
                 notes.add(down.tier() + " could not read " + down.unreadable() + " committed file"
                         + (down.unreadable() == 1 ? "" : "s") + " holding rows of this bucket");
             }
+            List<String> gone = view.stoppedUnclean().getOrDefault(up.tier(), List.of());
             if (downCount < upCount) {
                 missing += upCount - downCount;
                 lost = lost == null ? c : lost;
+            } else if (downCount > upCount && !gone.isEmpty()) {
+                // not a duplicate that can be shown: the upstream tier is missing what its stopped instances
+                // counted after their last report
+                notes.add(up.tier() + " is incomplete: " + String.join(", ", gone) + " stopped without its last report, "
+                        + "so " + down.tier() + "'s " + (downCount - upCount) + " more record(s) are not judged duplicates");
             } else if (downCount > upCount) {
                 duplicated += downCount - upCount;
                 dup = dup == null ? c : dup;

@@ -141,4 +141,22 @@ class AuditLedgerTest {
         assertThat(dropped).isEqualTo(2);
         assertThat(ledger.view(TOPIC).buckets()).containsOnlyKeys(bucket(2));
     }
+
+    @Test
+    void forgettingOldBucketsForgetsInstancesThatHaveNothingLeftAndHaveEndedOrFallenSilent() {
+        // three producer runs: one closed cleanly, one crashed, one still running; all counted only old buckets
+        // except the running one
+        Flow old = new Flow().all(0, 20, PRODUCER);
+        Flow recent = new Flow().all(40, 60, PRODUCER);
+        AuditLedger ledger = new AuditLedger();
+        ledger.apply(old.message(PRODUCER, "producer/closed", 1, true, bucket(0), true));
+        ledger.apply(old.message(PRODUCER, "producer/crashed", 1, true, bucket(0), false));
+        ledger.apply(recent.message(PRODUCER, "producer/running", 1, true, bucket(2), false));
+        assertThat(ledger.instanceCount()).isEqualTo(3);
+
+        ledger.forgetBefore(bucket(2));
+
+        assertThat(ledger.instanceCount()).as("instances left").isEqualTo(1);
+        assertThat(ledger.instancesOf(TOPIC)).containsExactly("PRODUCER producer/running");
+    }
 }

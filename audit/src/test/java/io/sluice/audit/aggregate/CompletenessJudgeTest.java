@@ -48,6 +48,39 @@ class CompletenessJudgeTest {
         assertThat(v.completeness()).isEqualTo(1.0);
     }
 
+    /** Producer counted records 0-49 and went silent; the other tiers have all 60 and went on reporting. */
+    private BucketVerdict bucketTwoAfterAProducer(long producerSentAt, boolean producerClosed) {
+        Flow flow = new Flow().all(0, 50, PRODUCER).all(0, 60, LOG, SINK, WAREHOUSE).passed();
+        AuditLedger ledger = new AuditLedger();
+        ledger.apply(flow.message(PRODUCER, "producer/host/4242/1", 7, true, producerSentAt, producerClosed));
+        long later = Flow.T0 + Duration.ofMinutes(5).toMillis();
+        for (Tier t : List.of(LOG, SINK, WAREHOUSE)) {
+            ledger.apply(flow.message(t, t.name().toLowerCase() + "-1", 1, true, later, false));
+        }
+        return judge.judge(ledger.view(TOPIC), bucket(2));
+    }
+
+    @Test
+    void aProducerThatStoppedWithoutItsLastReportMakesTheProducerTierIncompleteNotTheLogDuplicated() {
+        // when: the producer's last message is 5 minutes older than the newest (silence limit 1 minute)
+        BucketVerdict v = bucketTwoAfterAProducer(Flow.T0, false);
+
+        // then
+        assertThat(v.status()).as("verdict; notes %s", v.notes()).isEqualTo(BucketStatus.COMPLETE);
+        assertThat(v.duplicated()).isZero();
+        assertThat(v.notes()).anySatisfy(n -> assertThat(n).startsWith("PRODUCER is incomplete: producer/host/4242/1"
+                + " stopped without its last report").contains("LOG's 10 more record(s)"));
+    }
+
+    @Test
+    void moreRecordsThanAProducerThatIsStillReportingOrClosedCleanlyAreDuplicates() {
+        long later = Flow.T0 + Duration.ofMinutes(5).toMillis();
+        assertThat(bucketTwoAfterAProducer(later, false).status()).as("a producer still reporting")
+                .isEqualTo(BucketStatus.DUPLICATED);
+        assertThat(bucketTwoAfterAProducer(Flow.T0, true).status()).as("a producer that closed cleanly long ago")
+                .isEqualTo(BucketStatus.DUPLICATED);
+    }
+
     @Test
     void recordsDroppedBetweenLogAndSinkMakeExactlyTheirBucketIncomplete() {
         // given: records 25, 26 and 31 (bucket 1) never reach the sink, nor therefore the warehouse

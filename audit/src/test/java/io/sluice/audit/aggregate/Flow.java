@@ -124,6 +124,11 @@ final class Flow {
     }
 
     AuditMessage message(Tier t, String instanceId, long seq, boolean digests) {
+        return message(t, instanceId, seq, digests, T0, false);
+    }
+
+    /** The message as sent at {@code sentAt}, marked last (a clean close) or not. */
+    AuditMessage message(Tier t, String instanceId, long seq, boolean digests, long sentAt, boolean last) {
         List<BucketCounts> buckets = new ArrayList<>();
         counts.getOrDefault(t, Map.of()).forEach((start, c) -> {
             Digest raw = c.raw.snapshot();
@@ -136,7 +141,7 @@ final class Flow {
         progress.getOrDefault(t, Map.of()).forEach((p, v) ->
                 ps.add(new AuditMessage.PartitionProgress(new TopicPartition(TOPIC, p), v[0], v[1],
                         caughtUp.getOrDefault(t, Map.of()).getOrDefault(p, AuditMessage.PartitionProgress.NEVER))));
-        return new AuditMessage(instanceId, t, seq, T0, BUCKET, false, digests, buckets, ps);
+        return new AuditMessage(instanceId, t, seq, sentAt, BUCKET, last, digests, buckets, ps);
     }
 
     /** A ledger with one message from each tier that counted anything (producer digests as given). */
