@@ -53,6 +53,8 @@ final class LogSettings {
     static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
     static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
     static final String OFFSETS_TOPIC_PARTITIONS = "offsets.topic.num.partitions";
+    static final String OFFSETS_RETENTION_MINUTES = "offsets.retention.minutes";
+    static final String OFFSETS_RETENTION_CHECK_INTERVAL_MS = "offsets.retention.check.interval.ms";
     static final String QUEUED_MAX_REQUEST_BYTES = "queued.max.request.bytes";
     static final String MAX_CONNECTIONS = "max.connections";
     static final String MAX_CONNECTIONS_PER_IP = "max.connections.per.ip";
@@ -76,7 +78,8 @@ final class LogSettings {
     static final List<String> KEYS = List.of(NODE_ID, CLUSTER_ID, MAX_REQUEST_BYTES, QUEUED_MAX_REQUEST_BYTES,
             MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IP, CONNECTIONS_MAX_IDLE_MS, REQUEST_RECEIVE_TIMEOUT_MS,
             AUTO_CREATE_TOPICS, NUM_PARTITIONS, IO_THREADS, GROUP_INITIAL_REBALANCE_DELAY_MS, GROUP_MIN_SESSION_TIMEOUT_MS,
-            GROUP_MAX_SESSION_TIMEOUT_MS, OFFSETS_TOPIC_PARTITIONS, METRICS_HTTP_LISTEN, AUDIT_ENABLE, AUDIT_TOPIC,
+            GROUP_MAX_SESSION_TIMEOUT_MS, OFFSETS_TOPIC_PARTITIONS, OFFSETS_RETENTION_MINUTES,
+            OFFSETS_RETENTION_CHECK_INTERVAL_MS, METRICS_HTTP_LISTEN, AUDIT_ENABLE, AUDIT_TOPIC,
             AUDIT_BUCKET_MS, AUDIT_PUBLISH_INTERVAL_MS, DATA_DIR, FLUSHER_THREADS, RETENTION_CHECK_INTERVAL_MS,
             RECOVERY_CHECKPOINT_INTERVAL_MS, PRODUCER_ID_EXPIRATION_MS);
 
@@ -245,7 +248,10 @@ final class LogSettings {
         return d.withInitialRebalanceDelayMs((int) number(GROUP_INITIAL_REBALANCE_DELAY_MS,
                         d.initialRebalanceDelayMs(), 0, Integer.MAX_VALUE))
                 .withSessionTimeoutRange(minSession, maxSession)
-                .withOffsetsTopicPartitions((int) number(OFFSETS_TOPIC_PARTITIONS, d.offsetsTopicPartitions(), 1, 1000));
+                .withOffsetsTopicPartitions((int) number(OFFSETS_TOPIC_PARTITIONS, d.offsetsTopicPartitions(), 1, 1000))
+                .withOffsetsRetention(number(OFFSETS_RETENTION_MINUTES, d.offsetsRetentionMs() / 60_000, 1,
+                                Long.MAX_VALUE / 60_000) * 60_000,
+                        number(OFFSETS_RETENTION_CHECK_INTERVAL_MS, d.offsetsRetentionCheckIntervalMs(), 1, Long.MAX_VALUE));
     }
 
     /** {@value #AUDIT_ENABLE}: true unless the file turns the log tier of the audit off. */

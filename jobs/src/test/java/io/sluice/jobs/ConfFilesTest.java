@@ -44,6 +44,8 @@ class ConfFilesTest {
         d.put(LogSettings.GROUP_MIN_SESSION_TIMEOUT_MS, String.valueOf(s.groups().minSessionTimeoutMs()));
         d.put(LogSettings.GROUP_MAX_SESSION_TIMEOUT_MS, String.valueOf(s.groups().maxSessionTimeoutMs()));
         d.put(LogSettings.OFFSETS_TOPIC_PARTITIONS, String.valueOf(s.groups().offsetsTopicPartitions()));
+        d.put(LogSettings.OFFSETS_RETENTION_MINUTES, String.valueOf(s.groups().offsetsRetentionMs() / 60_000));
+        d.put(LogSettings.OFFSETS_RETENTION_CHECK_INTERVAL_MS, String.valueOf(s.groups().offsetsRetentionCheckIntervalMs()));
         d.put(LogSettings.METRICS_HTTP_LISTEN, LogSettings.DEFAULT_METRICS_HTTP_LISTEN);
         d.put(LogSettings.AUDIT_ENABLE, "true");
         d.put(LogSettings.AUDIT_TOPIC, io.sluice.audit.AuditConfig.DEFAULT_TOPIC);

@@ -32,9 +32,11 @@ final class DeleteTopicsHandler implements ApiHandler<DeleteTopicsRequest> {
     private final LogManager log;
     private final Object adminLock;
     private final AdminExecutor admin;
+    private final java.util.function.Consumer<String> onDeleted;
 
-    DeleteTopicsHandler(LogManager log, Object adminLock, AdminExecutor admin) {
+    DeleteTopicsHandler(LogManager log, Object adminLock, AdminExecutor admin, java.util.function.Consumer<String> onDeleted) {
         this.log = log;
+        this.onDeleted = onDeleted;
         this.admin = admin;
         this.adminLock = adminLock;
     }
@@ -106,6 +108,7 @@ final class DeleteTopicsHandler implements ApiHandler<DeleteTopicsRequest> {
             }
             try {
                 log.deleteTopic(t.name());
+                onDeleted.accept(t.name()); // its committed offsets, as Kafka drops them
                 return result(t.name(), t.topicId(), ApiError.NONE);
             } catch (LogException e) {
                 return result(t.name(), t.topicId(), ErrorMapping.apiError(e));

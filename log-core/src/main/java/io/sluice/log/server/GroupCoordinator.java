@@ -153,6 +153,12 @@ final class GroupCoordinator {
         return admin.sweepEmptyGroups();
     }
 
+    /** Whether {@code groupId} has no members now (an empty group, or one known only by its offsets). */
+    synchronized boolean hasNoMembers(String groupId) {
+        GroupMetadata g = groups.get(groupId);
+        return g == null || g.is(GroupState.EMPTY) || g.is(GroupState.DEAD);
+    }
+
     /** For tests: the group's state, or null if unknown. */
     synchronized GroupState stateOf(String groupId) {
         GroupMetadata g = groups.get(groupId);

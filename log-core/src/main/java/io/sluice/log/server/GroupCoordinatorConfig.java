@@ -13,13 +13,21 @@ package io.sluice.log.server;
  * @param offsetsTopicPartitions  partitions of {@code __consumer_offsets} when it is created
  *                                (offsets.topic.num.partitions; Kafka's 50 is for spreading load over brokers)
  * @param offsetMetadataMaxBytes  longest metadata string of a committed offset (offset.metadata.max.bytes)
+ * @param offsetsRetentionMs      a group's committed offsets are deleted this long after it became empty, or
+ *                                after its newest commit if that is later (offsets.retention.minutes, KIP-211)
+ * @param offsetsRetentionCheckIntervalMs how often expired offsets, and offsets of deleted topics, are deleted
+ *                                (offsets.retention.check.interval.ms)
  */
 public record GroupCoordinatorConfig(int initialRebalanceDelayMs, int minSessionTimeoutMs, int maxSessionTimeoutMs,
-                                     int maxSize, int offsetsTopicPartitions, int offsetMetadataMaxBytes) {
+                                     int maxSize, int offsetsTopicPartitions, int offsetMetadataMaxBytes,
+                                     long offsetsRetentionMs, long offsetsRetentionCheckIntervalMs) {
     public GroupCoordinatorConfig {
         if (initialRebalanceDelayMs < 0 || minSessionTimeoutMs < 0 || maxSessionTimeoutMs < minSessionTimeoutMs) {
             throw new IllegalArgumentException("invalid group timeouts: initial delay " + initialRebalanceDelayMs
                     + " ms, session timeout range [" + minSessionTimeoutMs + ", " + maxSessionTimeoutMs + "] ms");
+        }
+        if (offsetsRetentionMs < 1 || offsetsRetentionCheckIntervalMs < 1) {
+            throw new IllegalArgumentException("offsets retention and its check interval must be positive");
         }
         if (maxSize < 1 || offsetsTopicPartitions < 1 || offsetMetadataMaxBytes < 0) {
             throw new IllegalArgumentException("maxSize and offsetsTopicPartitions must be at least 1 and "
@@ -29,26 +37,33 @@ public record GroupCoordinatorConfig(int initialRebalanceDelayMs, int minSession
 
     /** Kafka's defaults, except one partition for {@code __consumer_offsets} (a single node). */
     public static GroupCoordinatorConfig defaults() {
-        return new GroupCoordinatorConfig(3000, 6000, 1_800_000, Integer.MAX_VALUE, 1, 4096);
+        return new GroupCoordinatorConfig(3000, 6000, 1_800_000, Integer.MAX_VALUE, 1, 4096, 7L * 24 * 3_600_000, 600_000);
     }
 
     public GroupCoordinatorConfig withInitialRebalanceDelayMs(int ms) {
         return new GroupCoordinatorConfig(ms, minSessionTimeoutMs, maxSessionTimeoutMs, maxSize,
-                offsetsTopicPartitions, offsetMetadataMaxBytes);
+                offsetsTopicPartitions, offsetMetadataMaxBytes, offsetsRetentionMs,
+                offsetsRetentionCheckIntervalMs);
     }
 
     public GroupCoordinatorConfig withSessionTimeoutRange(int minMs, int maxMs) {
         return new GroupCoordinatorConfig(initialRebalanceDelayMs, minMs, maxMs, maxSize, offsetsTopicPartitions,
-                offsetMetadataMaxBytes);
+                offsetMetadataMaxBytes, offsetsRetentionMs, offsetsRetentionCheckIntervalMs);
     }
 
     public GroupCoordinatorConfig withMaxSize(int members) {
         return new GroupCoordinatorConfig(initialRebalanceDelayMs, minSessionTimeoutMs, maxSessionTimeoutMs, members,
-                offsetsTopicPartitions, offsetMetadataMaxBytes);
+                offsetsTopicPartitions, offsetMetadataMaxBytes, offsetsRetentionMs,
+                offsetsRetentionCheckIntervalMs);
     }
 
     public GroupCoordinatorConfig withOffsetsTopicPartitions(int partitions) {
         return new GroupCoordinatorConfig(initialRebalanceDelayMs, minSessionTimeoutMs, maxSessionTimeoutMs, maxSize,
-                partitions, offsetMetadataMaxBytes);
+                partitions, offsetMetadataMaxBytes, offsetsRetentionMs, offsetsRetentionCheckIntervalMs);
+    }
+
+    public GroupCoordinatorConfig withOffsetsRetention(long retentionMs, long checkIntervalMs) {
+        return new GroupCoordinatorConfig(initialRebalanceDelayMs, minSessionTimeoutMs, maxSessionTimeoutMs, maxSize,
+                offsetsTopicPartitions, offsetMetadataMaxBytes, retentionMs, checkIntervalMs);
     }
 }

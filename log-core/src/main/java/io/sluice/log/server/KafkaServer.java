@@ -102,6 +102,9 @@ public final class KafkaServer implements AutoCloseable {
             GroupCoordinator groups = new GroupCoordinator(groupConfig, groupTimer, offsets::hasOffsets,
                     metrics::groupRebalance);
             offsets.groups().forEach(groups::ensureGroup);
+            OffsetExpiry expiry = new OffsetExpiry(groups, offsets, log, groupTimer, groupConfig.offsetsRetentionMs(),
+                    groupConfig.offsetsRetentionCheckIntervalMs());
+            expiry.schedule();
             ApiDispatcher dispatcher = new ApiDispatcher()
                     .register(ApiKeys.METADATA, new MetadataHandler(log, broker, config))
                     .register(ApiKeys.PRODUCE, new ProduceHandler(log, metrics))
@@ -109,7 +112,7 @@ public final class KafkaServer implements AutoCloseable {
                     .register(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(log))
                     .register(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(producerIds))
                     .register(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(log, config, broker, configs, adminLock, admin))
-                    .register(ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(log, adminLock, admin))
+                    .register(ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(log, adminLock, admin, expiry::topicDeleted))
                     .register(ApiKeys.CREATE_PARTITIONS, new CreatePartitionsHandler(log, broker, adminLock, admin))
                     .register(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(log, broker, configs))
                     .register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, new IncrementalAlterConfigsHandler(log, broker, adminLock))

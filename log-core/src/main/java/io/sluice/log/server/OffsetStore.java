@@ -196,6 +196,16 @@ final class OffsetStore {
         return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).thenApply(v -> count[0]);
     }
 
+    /** Deletes these committed offsets of {@code group} with tombstones; completes once they are durable. */
+    CompletableFuture<Void> deleteOffsets(String group, Collection<TopicPartition> partitions) {
+        if (partitions.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        List<Change> changes = new ArrayList<>();
+        partitions.forEach(tp -> changes.add(new Change(group, tp, null)));
+        return write(partitionFor(group), changes);
+    }
+
     private CompletableFuture<Void> write(int partition, List<Change> changes) {
         long now = time.milliseconds();
         Pending p;
