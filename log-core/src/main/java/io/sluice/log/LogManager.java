@@ -75,6 +75,8 @@ public final class LogManager implements AutoCloseable {
     private final AtomicBoolean lockReleased = new AtomicBoolean();
     private final LogCleaner cleaner = new LogCleaner();
     private final FailedPartitionRecovery failedPartitions;
+    /** Partitions of deleted topics whose files stay open until their delayed deletion; closed with the log. */
+    private final Set<PartitionLog> retired = ConcurrentHashMap.newKeySet();
     private final Map<String, TopicDescription> topics = new ConcurrentHashMap<>();
     private final Map<String, List<PartitionLog>> partitions = new ConcurrentHashMap<>();
     private final Object adminLock = new Object();
@@ -330,14 +332,22 @@ public final class LogManager implements AutoCloseable {
                 List<PartitionLog> logs = partitions.remove(name);
                 List<Path> doomed = new ArrayList<>();
                 for (PartitionLog log : logs) {
-                    log.closeForDelete();
+                    // files stay open until deleted below: a fetch response being sent from them completes
+                    log.retire();
+                    retired.add(log);
                     Path renamed = dataDir.resolve(deleteDirName(log.dir().getFileName().toString(), t.topicId()));
                     io.move(log.dir(), renamed);
                     doomed.add(renamed);
                 }
                 io.fsyncDirectory(dataDir);
                 long delay = t.config().fileDeleteDelayMs();
-                ctx.maintenanceExecutor().schedule(() -> doomed.forEach(this::deleteQuietly), delay, TimeUnit.MILLISECONDS);
+                ctx.maintenanceExecutor().schedule(() -> {
+                    logs.forEach(l -> {
+                        l.closeFiles();
+                        retired.remove(l);
+                    });
+                    doomed.forEach(this::deleteQuietly);
+                }, delay, TimeUnit.MILLISECONDS);
                 LOG.info("Deleted topic {} (id {})", name, t.topicId());
             } catch (IOException e) {
                 throw new LogStorageException(name, -1, "deleting topic failed: " + e.getMessage(), e);
@@ -590,6 +600,8 @@ public final class LogManager implements AutoCloseable {
             closed = true;
         }
         shutdown(ctx.maintenanceExecutor());
+        retired.forEach(PartitionLog::closeFiles); // their directories are removed at the next start
+        retired.clear();
         boolean allClean = true;
         for (List<PartitionLog> logs : partitions.values()) {
             for (PartitionLog log : logs) {
@@ -625,6 +637,7 @@ public final class LogManager implements AutoCloseable {
         closed = true;
         ctx.maintenanceExecutor().shutdownNow();
         ctx.flushExecutor().shutdownNow();
+        retired.forEach(PartitionLog::closeFiles);
         for (List<PartitionLog> logs : partitions.values()) {
             for (PartitionLog log : logs) {
                 log.closeForDelete();

@@ -437,9 +437,29 @@ public final class PartitionLog implements AutoCloseable {
 
     /** Closes without flushing or writing anything: for deletion of the topic. */
     void closeForDelete() {
+        retire();
+        closeFiles();
+    }
+
+    /**
+     * Refuses appends from now on and fails whoever waits for durability, but leaves the files open: a
+     * zero-copy fetch response already being sent from them completes. {@link #closeFiles} closes them when
+     * the topic's files are deleted (file.delete.delay.ms later).
+     */
+    void retire() {
         appendLock.lock();
         try {
             closed = true;
+        } finally {
+            appendLock.unlock();
+        }
+        durability.failAll(new UnknownTopicOrPartitionException(topic, partition));
+    }
+
+    /** Closes every segment's files (after {@link #retire}). */
+    void closeFiles() {
+        appendLock.lock();
+        try {
             for (LogSegment s : segments.values()) {
                 try {
                     s.close();
@@ -450,7 +470,6 @@ public final class PartitionLog implements AutoCloseable {
         } finally {
             appendLock.unlock();
         }
-        durability.failAll(new UnknownTopicOrPartitionException(topic, partition));
     }
 
     boolean failed() {
