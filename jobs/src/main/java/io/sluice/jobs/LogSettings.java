@@ -40,6 +40,7 @@ final class LogSettings {
     static final String RETENTION_CHECK_INTERVAL_MS = "log.retention.check.interval.ms";
     static final String RECOVERY_CHECKPOINT_INTERVAL_MS = "log.flush.offset.checkpoint.interval.ms";
     static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
+    static final String SCRUBBER_BYTES_PER_SECOND = "log.scrubber.bytes.per.second";
 
     // ---------------------------------------------------------------- server
     static final String NODE_ID = "node.id";
@@ -81,7 +82,7 @@ final class LogSettings {
             GROUP_MAX_SESSION_TIMEOUT_MS, OFFSETS_TOPIC_PARTITIONS, OFFSETS_RETENTION_MINUTES,
             OFFSETS_RETENTION_CHECK_INTERVAL_MS, METRICS_HTTP_LISTEN, AUDIT_ENABLE, AUDIT_TOPIC,
             AUDIT_BUCKET_MS, AUDIT_PUBLISH_INTERVAL_MS, DATA_DIR, FLUSHER_THREADS, RETENTION_CHECK_INTERVAL_MS,
-            RECOVERY_CHECKPOINT_INTERVAL_MS, PRODUCER_ID_EXPIRATION_MS);
+            RECOVERY_CHECKPOINT_INTERVAL_MS, PRODUCER_ID_EXPIRATION_MS, SCRUBBER_BYTES_PER_SECOND);
 
     /** No file: every default. */
     static final LogSettings NONE = new LogSettings(null, Map.of(), Map.of());
@@ -203,7 +204,8 @@ final class LogSettings {
                 number(RETENTION_CHECK_INTERVAL_MS, d.retentionCheckIntervalMs(), 1, Long.MAX_VALUE),
                 number(RECOVERY_CHECKPOINT_INTERVAL_MS, d.recoveryCheckpointIntervalMs(), 1, Long.MAX_VALUE),
                 d.fileIO(), d.time(), d.fileDescriptors(),
-                number(PRODUCER_ID_EXPIRATION_MS, d.producerIdExpirationMs(), 1, Long.MAX_VALUE));
+                number(PRODUCER_ID_EXPIRATION_MS, d.producerIdExpirationMs(), 1, Long.MAX_VALUE),
+                number(SCRUBBER_BYTES_PER_SECOND, d.scrubBytesPerSecond(), 0, Long.MAX_VALUE));
     }
 
     /**

@@ -56,6 +56,7 @@ class ConfFilesTest {
         d.put(LogSettings.RETENTION_CHECK_INTERVAL_MS, String.valueOf(m.retentionCheckIntervalMs()));
         d.put(LogSettings.RECOVERY_CHECKPOINT_INTERVAL_MS, String.valueOf(m.recoveryCheckpointIntervalMs()));
         d.put(LogSettings.PRODUCER_ID_EXPIRATION_MS, String.valueOf(m.producerIdExpirationMs()));
+        d.put(LogSettings.SCRUBBER_BYTES_PER_SECOND, String.valueOf(m.scrubBytesPerSecond()));
         return d;
     }
 

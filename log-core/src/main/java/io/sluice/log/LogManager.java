@@ -75,6 +75,8 @@ public final class LogManager implements AutoCloseable {
     private final AtomicBoolean lockReleased = new AtomicBoolean();
     private final LogCleaner cleaner = new LogCleaner();
     private final FailedPartitionRecovery failedPartitions;
+    /** Null unless log.scrubber.bytes.per.second is set. */
+    private final LogScrubber scrubber;
     /** Partitions of deleted topics whose files stay open until their delayed deletion; closed with the log. */
     private final Set<PartitionLog> retired = ConcurrentHashMap.newKeySet();
     private final Map<String, TopicDescription> topics = new ConcurrentHashMap<>();
@@ -120,6 +122,24 @@ public final class LogManager implements AutoCloseable {
         this.fresh = !Files.isDirectory(dataDir.resolve(TopicStore.DIR));
         this.store = new TopicStore(io, dataDir);
         this.failedPartitions = new FailedPartitionRecovery(io, this::reopenFailed);
+        this.scrubber = config.scrubBytesPerSecond() > 0
+                ? new LogScrubber(config.scrubBytesPerSecond(), this::allPartitions) : null;
+    }
+
+    private List<PartitionLog> allPartitions() {
+        List<PartitionLog> all = new ArrayList<>();
+        partitions.values().forEach(all::addAll);
+        return all;
+    }
+
+    /** Damaged batches the background scrubber has found since the start (0 when it is off). */
+    public long scrubProblems() {
+        return scrubber == null ? 0 : scrubber.problems();
+    }
+
+    /** The scrubber, for tests; null when off. */
+    LogScrubber scrubber() {
+        return scrubber;
     }
 
     /** True when {@code dir} holds a log (its topic store), so that a tool can tell a log from another directory. */
@@ -209,6 +229,9 @@ public final class LogManager implements AutoCloseable {
         ctx.maintenanceExecutor().scheduleWithFixedDelay(this::maintainQuietly, every, every, TimeUnit.MILLISECONDS);
         ctx.maintenanceExecutor().scheduleWithFixedDelay(this::recoverFailedPartitions, FailedPartitionRecovery.FIRST_RETRY_MS,
                 FailedPartitionRecovery.FIRST_RETRY_MS, TimeUnit.MILLISECONDS);
+        if (scrubber != null) {
+            scrubber.start();
+        }
         long cp = config.recoveryCheckpointIntervalMs();
         ctx.maintenanceExecutor().scheduleWithFixedDelay(() -> {
             try {
@@ -600,6 +623,9 @@ public final class LogManager implements AutoCloseable {
             closed = true;
         }
         shutdown(ctx.maintenanceExecutor());
+        if (scrubber != null) {
+            scrubber.close();
+        }
         retired.forEach(PartitionLog::closeFiles); // their directories are removed at the next start
         retired.clear();
         boolean allClean = true;
@@ -637,6 +663,9 @@ public final class LogManager implements AutoCloseable {
         closed = true;
         ctx.maintenanceExecutor().shutdownNow();
         ctx.flushExecutor().shutdownNow();
+        if (scrubber != null) {
+            scrubber.close();
+        }
         retired.forEach(PartitionLog::closeFiles);
         for (List<PartitionLog> logs : partitions.values()) {
             for (PartitionLog log : logs) {

@@ -41,6 +41,8 @@ public final class KafkaServer implements AutoCloseable {
     static final String REQUEST_MEMORY_GAUGE = "sluice.server.request-memory-used";
     /** Damaged offset ranges found when the log was opened (see io.sluice.log.DamagedRange); 0 when sound. */
     public static final String DAMAGED_RANGES_GAUGE = "sluice.server.log-damaged-ranges";
+    /** Damaged batches the background scrubber found (log.scrubber.bytes.per.second); 0 when off. */
+    public static final String SCRUB_PROBLEMS_GAUGE = "sluice.server.log-scrub-problems";
 
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
@@ -86,6 +88,8 @@ public final class KafkaServer implements AutoCloseable {
             RequestMemoryPool requestMemory = new RequestMemoryPool(limits.queuedMaxRequestBytes());
             registry.remove(DAMAGED_RANGES_GAUGE);
             registry.gauge(DAMAGED_RANGES_GAUGE, () -> () -> log.damage().values().stream().mapToInt(java.util.List::size).sum());
+            registry.remove(SCRUB_PROBLEMS_GAUGE);
+            registry.gauge(SCRUB_PROBLEMS_GAUGE, () -> log::scrubProblems);
             registry.remove(REQUEST_MEMORY_GAUGE);
             registry.gauge(REQUEST_MEMORY_GAUGE, () -> requestMemory::used);
             ConnectionLimiter limiter = new ConnectionLimiter(limits.maxConnections(), limits.maxConnectionsPerIp(), metrics);

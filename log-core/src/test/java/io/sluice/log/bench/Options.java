@@ -60,7 +60,7 @@ final class Options {
         LogManagerConfig d = LogManagerConfig.defaults(dataDir);
         return new LogManagerConfig(dataDir, d.topicDefaults(), flusherThreads, d.retentionCheckIntervalMs(),
                 d.recoveryCheckpointIntervalMs(), d.fileIO(), d.time(), d.fileDescriptors(),
-                d.producerIdExpirationMs());
+                d.producerIdExpirationMs(), d.scrubBytesPerSecond());
     }
 
     private static String need(String opt, String v) {
