@@ -74,6 +74,13 @@ public final class SchemaStore implements AutoCloseable {
      */
     static final int MAX_RECORD_BYTES = 1_000_000;
     private long appliedOffset; // next offset to read
+    /** Records the reader could not apply, by offset (the newest 1000): a write of one of them failed. */
+    private final java.util.TreeMap<Long, String> unapplied = new java.util.TreeMap<>();
+    /**
+     * Runs before a record is applied: for tests only, to stand for a record that cannot be applied (no input
+     * found yet makes Avro parse a schema at registration and refuse it when it is read back).
+     */
+    volatile java.util.function.Consumer<String> applyHook = value -> { };
 
     private SchemaStore(String bootstrapServers, String topic) {
         this.topic = topic;
@@ -141,9 +148,14 @@ public final class SchemaStore implements AutoCloseable {
                 synchronized (this) {
                     for (ConsumerRecord<String, String> r : records) {
                         try {
+                            applyHook.accept(r.value());
                             apply(r.key(), r.value());
                         } catch (RuntimeException e) {
                             LOG.warn("skipping unreadable record at {}-{} offset {}: {}", topic, 0, r.offset(), e.toString());
+                            unapplied.put(r.offset(), e.toString());
+                            while (unapplied.size() > 1000) {
+                                unapplied.pollFirstEntry();
+                            }
                         }
                     }
                     appliedOffset = pos;
@@ -367,6 +379,16 @@ public final class SchemaStore implements AutoCloseable {
             throw new RegistryException(RegistryException.STORE_ERROR, "Error in the backend data store: " + c, c);
         }
         awaitApplied(md.offset() + 1);
+        String failure;
+        synchronized (this) {
+            failure = unapplied.remove(md.offset());
+        }
+        if (failure != null) {
+            // the caller must not be told the write succeeded: it would hold an id (or a setting) the registry
+            // cannot serve. The record stays in the topic and is skipped the same way on every start.
+            throw new RegistryException(RegistryException.STORE_ERROR, "the registry wrote its record at offset "
+                    + md.offset() + " of " + topic + " but cannot apply it (" + failure + "); nothing was registered");
+        }
     }
 
     private synchronized void awaitApplied(long offset) {

@@ -110,6 +110,27 @@ class BadRequestsTest {
     }
 
     @Test
+    void aRegistrationWhoseRecordTheRegistryCannotApplyFailsInsteadOfReturningAnIdItCannotServe() {
+        String poisoned = "{\"type\":\"record\",\"name\":\"Poisoned\",\"fields\":[{\"name\":\"unapplicable\","
+                + "\"type\":\"long\"}]}";
+        fx.registry.store().applyHook = value -> {
+            if (value != null && value.contains("unapplicable")) {
+                throw new IllegalStateException("simulated: this record cannot be applied");
+            }
+        };
+        try {
+            Resp r = fx.register("poisoned-value", poisoned);
+            assertError(r, 500, RegistryException.STORE_ERROR);
+            assertThat(r.json().get("message").asText()).contains("cannot apply it").contains("nothing was registered");
+            assertThat(fx.get("/subjects").body()).doesNotContain("poisoned-value");
+        } finally {
+            fx.registry.store().applyHook = value -> { };
+        }
+        assertThat(fx.register("after-poisoned-value", RestApiTest.OTHER).status()).isEqualTo(200);
+        assertStillServing();
+    }
+
+    @Test
     void anUnsupportedMethodOnAKnownPathIs405AndAnUnknownPathIs404() {
         assertError(fx.send("PATCH", "/subjects", null, null), 405, 405);
         assertError(fx.send("PATCH", "/config", null, null), 405, 405);
