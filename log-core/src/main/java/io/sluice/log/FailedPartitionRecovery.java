@@ -38,6 +38,7 @@ final class FailedPartitionRecovery {
     private final FileIO io;
     private final Reopener reopener;
     private final Map<PartitionLog, Backoff> backoffs = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong probes = new java.util.concurrent.atomic.AtomicLong();
 
     FailedPartitionRecovery(FileIO io, Reopener reopener) {
         this.io = io;
@@ -56,6 +57,7 @@ final class FailedPartitionRecovery {
             if (nowMs < b.nextAttemptMs()) {
                 continue;
             }
+            probes.incrementAndGet();
             if (!writable(p.dir())) {
                 backoffs.put(p, b.after(nowMs));
                 continue;
@@ -72,6 +74,11 @@ final class FailedPartitionRecovery {
             }
         }
         backoffs.keySet().removeIf(p -> !p.failed());
+    }
+
+    /** Probes made since the start (each a recovery attempt's first step). */
+    long probes() {
+        return probes.get();
     }
 
     /** A probe: can 4 KiB be written and fsynced in {@code dir} now? */

@@ -137,6 +137,11 @@ public final class LogManager implements AutoCloseable {
         return scrubber == null ? 0 : scrubber.problems();
     }
 
+    /** Recovery probes of failed partitions since the start, for tests. */
+    long recoveryProbes() {
+        return failedPartitions.probes();
+    }
+
     /** The scrubber, for tests; null when off. */
     LogScrubber scrubber() {
         return scrubber;

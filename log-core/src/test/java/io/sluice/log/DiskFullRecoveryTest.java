@@ -56,7 +56,9 @@ class DiskFullRecoveryTest {
                     .isInstanceOf(LogStorageException.class).hasMessageContaining("No space left on device");
             assertThatThrownBy(() -> log.partition("t", 0).append(Batches.of(2001L, "refused")))
                     .as("while the disk is full").isInstanceOf(LogStorageException.class);
-            Thread.sleep(2_500); // recovery attempts while full must leave the partition failed, not broken
+            // recovery attempts while full must leave the partition failed, not broken
+            long probesBefore = log.recoveryProbes();
+            await().atMost(Duration.ofSeconds(30)).until(() -> log.recoveryProbes() >= probesBefore + 2);
             assertThatThrownBy(() -> log.partition("t", 0).append(Batches.of(2002L, "still refused")))
                     .isInstanceOf(LogStorageException.class);
 

@@ -59,7 +59,9 @@ class DeleteTopicDuringFetchTest {
                 OutputStream out = s.getOutputStream();
                 out.write(RawKafkaConnection.frame(header, fetch));
                 out.flush();
-                Thread.sleep(500); // the server has started writing the ~8 MB response and is waiting for room
+                // the server has started writing the ~8 MB response and is waiting for room
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() ->
+                        server.metrics().meter("sluice.server.bytes-out").getCount() > 4 * 1024 * 1024);
 
                 log.deleteTopic("big");
 
