@@ -7,8 +7,8 @@ import io.sluice.log.LogManager;
 import io.sluice.log.LogManagerConfig;
 import io.sluice.log.internals.FileDescriptors;
 import io.sluice.log.internals.FileIO;
+import io.sluice.log.testing.DelegatingFileIO;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -258,40 +258,6 @@ class AdminRequestLimitsTest {
             assertThat(t.partitions()).hasSize(8);
         } finally {
             release.countDown();
-        }
-    }
-
-    /** Passes every call to the real file system; tests override the call they fault. */
-    static class DelegatingFileIO implements FileIO {
-        private final FileIO real;
-
-        DelegatingFileIO(FileIO real) {
-            this.real = real;
-        }
-
-        @Override
-        public FileChannel openReadWrite(Path path, boolean create) throws IOException {
-            return real.openReadWrite(path, create);
-        }
-
-        @Override
-        public void move(Path from, Path to) throws IOException {
-            real.move(from, to);
-        }
-
-        @Override
-        public boolean deleteIfExists(Path path) throws IOException {
-            return real.deleteIfExists(path);
-        }
-
-        @Override
-        public void createDirectories(Path d) throws IOException {
-            real.createDirectories(d);
-        }
-
-        @Override
-        public void fsyncDirectory(Path d) throws IOException {
-            real.fsyncDirectory(d);
         }
     }
 }

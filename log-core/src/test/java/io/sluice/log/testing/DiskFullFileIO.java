@@ -17,9 +17,12 @@ import java.nio.file.Path;
  * and directories cannot be created. {@link #free} gives the space back. For tests of what a full disk does
  * without filling the machine's disk (a real-disk test runs on a small filesystem of its own).
  */
-public final class DiskFullFileIO implements FileIO {
-    private final FileIO real = FileIO.real();
+public final class DiskFullFileIO extends DelegatingFileIO {
     private volatile boolean full;
+
+    public DiskFullFileIO() {
+        super(FileIO.real());
+    }
 
     public void fill() {
         full = true;
@@ -42,17 +45,7 @@ public final class DiskFullFileIO implements FileIO {
         if (full && create && !Files.exists(path)) {
             throw noSpace();
         }
-        return new Channel(real.openReadWrite(path, create));
-    }
-
-    @Override
-    public void move(Path from, Path to) throws IOException {
-        real.move(from, to);
-    }
-
-    @Override
-    public boolean deleteIfExists(Path path) throws IOException {
-        return real.deleteIfExists(path);
+        return new Channel(super.openReadWrite(path, create));
     }
 
     @Override
@@ -60,12 +53,7 @@ public final class DiskFullFileIO implements FileIO {
         if (full && !Files.isDirectory(dir)) {
             throw noSpace();
         }
-        real.createDirectories(dir);
-    }
-
-    @Override
-    public void fsyncDirectory(Path dir) throws IOException {
-        real.fsyncDirectory(dir);
+        super.createDirectories(dir);
     }
 
     /** A real FileChannel (FileRecords needs one) whose writes fail half way while the disk is full. */
