@@ -143,6 +143,19 @@ public final class TableSink implements Closeable {
     }
 
     /**
+     * Whether the files of {@code tp}'s newest commit are in place, where readers see them: its journal entry is
+     * the commit point, and the renames that place its files follow it.
+     */
+    public boolean newestCommitPlaced(TopicPartition tp) {
+        try {
+            JournalEntry e = state.newest(tp);
+            return e == null || state.isPlaced(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading the journal of " + tp + " in table " + spec().name() + " failed", e);
+        }
+    }
+
+    /**
      * Declares source partitions this table reads, so that partition closing waits for each of them to commit
      * (a source that has committed nothing yet holds every partition open). Durable and additive: kept in
      * {@code _sluice/sources/}. The launcher declares the partitions that hold records when it starts.

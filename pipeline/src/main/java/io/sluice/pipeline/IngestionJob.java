@@ -453,9 +453,12 @@ public final class IngestionJob implements AutoCloseable {
     }
 
     private long journalNext(TopicPartition tp) {
+        return sinkOf(tp).nextOffset(tp);
+    }
+
+    private TableSink sinkOf(TopicPartition tp) {
         TableSpec spec = ingest.tables().tableFor(tp.topic());
-        return TableSinks.sink(spec, ingest.hadoopConfiguration(), ingest.schemaRegistryUrl(), ingest.commitHook())
-                .nextOffset(tp);
+        return TableSinks.sink(spec, ingest.hadoopConfiguration(), ingest.schemaRegistryUrl(), ingest.commitHook());
     }
 
     private void registerLagGauges() {
@@ -472,7 +475,7 @@ public final class IngestionJob implements AutoCloseable {
 
     /**
      * Whether every partition of every table being read is committed up to the log's current end offset (the
-     * journal's next offset is at or past it). Tables that are stopped do not count; see {@link #stoppedTables}.
+     * journal's next offset is at or past it) and the files of that commit are in place, so readers see them. Tables that are stopped do not count; see {@link #stoppedTables}.
      * A partition never committed is caught up only while it is empty.
      */
     public boolean isCaughtUp() {
@@ -495,7 +498,9 @@ public final class IngestionJob implements AutoCloseable {
         for (TopicPartition tp : partitions) {
             long next = journalNext(tp);
             long logEnd = end.getOrDefault(tp, 0L);
-            boolean caughtUp = next >= 0 ? next >= logEnd : logEnd <= start.getOrDefault(tp, 0L);
+            // committed up to the log's end, and that commit's files placed: a reader sees every record
+            boolean caughtUp = next >= 0 ? next >= logEnd && sinkOf(tp).newestCommitPlaced(tp)
+                    : logEnd <= start.getOrDefault(tp, 0L);
             if (!caughtUp) {
                 return false;
             }
